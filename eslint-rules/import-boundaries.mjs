@@ -1,0 +1,99 @@
+// Enforces the layering of docs/architecture.md: which folder of src/ may import which.
+// Paths are resolved from the importing file, so `../../core/x.js` and `../core/x.js` are judged
+// by where they land, not by how they are spelled.
+import path from 'node:path';
+
+/**
+ * Each layer: the folder it covers and the folders its files may import from.
+ * `<self>` stands for the provider folder a file sits in (src/providers/<name>).
+ * The most specific (longest) matching layer wins.
+ */
+export const layers = [
+  { folder: 'src/apiserver', mayImport: ['src/apiserver', 'src/pki'] },
+  { folder: 'src/controller-runtime', mayImport: ['src/controller-runtime', 'src/pki'] },
+  { folder: 'src/pki', mayImport: ['src/pki'] },
+  { folder: 'src/core/api', mayImport: ['src/core/api'] },
+  { folder: 'src/core', mayImport: ['src/core', 'src/controller-runtime', 'src/pki'] },
+  {
+    folder: 'src/providers/*',
+    mayImport: ['<self>', 'src/core/api', 'src/core/contract', 'src/controller-runtime', 'src/pki'],
+  },
+  {
+    folder: 'src/providers/infrastructure-dev/backends/in-memory',
+    mayImport: [
+      'src/providers/infrastructure-dev',
+      'src/core/api',
+      'src/core/contract',
+      'src/controller-runtime',
+      'src/pki',
+      'src/apiserver',
+    ],
+  },
+  // Composition roots may import anything inside src/.
+  { folder: 'src/cli', mayImport: ['src'] },
+  { folder: 'src/main', mayImport: ['src'] },
+  // Anything else in src/ (shared leaves such as src/version.ts) stays inside src/.
+  { folder: 'src', mayImport: ['src'] },
+];
+
+const toPosix = (p) => p.split(path.sep).join('/');
+const within = (file, folder) => file === folder || file.startsWith(folder + '/');
+
+/** Finds the layer of a repository-relative path, expanding `src/providers/*`. */
+export function layerOf(relFile) {
+  let best;
+  for (const layer of layers) {
+    let folder = layer.folder;
+    let self;
+    if (folder.endsWith('/*')) {
+      const base = folder.slice(0, -2);
+      if (!within(relFile, base)) continue;
+      const name = relFile.slice(base.length + 1).split('/')[0];
+      if (!name || !relFile.slice(base.length + 1).includes('/')) continue;
+      folder = `${base}/${name}`;
+      self = folder;
+    }
+    if (!within(relFile, folder)) continue;
+    if (!best || folder.length > best.folder.length) {
+      best = { folder, mayImport: layer.mayImport.map((m) => (m === '<self>' ? self : m)) };
+    }
+  }
+  return best;
+}
+
+/** @type {import('eslint').Rule.RuleModule} */
+export const importBoundariesRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Keep the layering of docs/architecture.md' },
+    schema: [{ type: 'object', properties: { root: { type: 'string' } }, additionalProperties: false }],
+    messages: {
+      forbidden:
+        '{{from}} may not import {{to}} (allowed: {{allowed}}). See docs/architecture.md, "Import rules".',
+    },
+  },
+  create(context) {
+    const root = context.options[0]?.root ?? context.cwd;
+    const relFile = toPosix(path.relative(root, context.filename));
+    const layer = layerOf(relFile);
+    if (!layer) return {};
+    const check = (node, source) => {
+      if (!source || typeof source.value !== 'string' || !source.value.startsWith('.')) return;
+      const target = toPosix(path.relative(root, path.resolve(path.dirname(context.filename), source.value)));
+      if (layer.mayImport.some((allowed) => within(target, allowed))) return;
+      context.report({
+        node,
+        messageId: 'forbidden',
+        data: { from: layer.folder, to: target, allowed: layer.mayImport.join(', ') },
+      });
+    };
+    return {
+      ImportDeclaration: (node) => check(node, node.source),
+      ExportNamedDeclaration: (node) => check(node, node.source),
+      ExportAllDeclaration: (node) => check(node, node.source),
+      ImportExpression: (node) => check(node, node.source.type === 'Literal' ? node.source : undefined),
+    };
+  },
+};
+
+export const boundariesPlugin = { rules: { 'import-boundaries': importBoundariesRule } };

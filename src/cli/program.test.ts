@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runCli } from './program.js';
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+  return { code, out, err };
+}
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+  bin: Record<string, string>;
+};
+
+describe('capi CLI', () => {
+  it('prints the package version and the v1beta2 contract', async () => {
+    const { code, out } = await run('version');
+    assert.equal(code, 0);
+    assert.match(out, new RegExp(`^capi-ts ${pkg.version.replace(/\./g, '\\.')}$`, 'm'));
+    assert.match(out, /^Cluster API contract: v1beta2$/m);
+  });
+
+  it('prints the version as JSON for machines', async () => {
+    const { code, out } = await run('version', '-o', 'json');
+    assert.equal(code, 0);
+    assert.deepEqual(JSON.parse(out), { version: pkg.version, contract: 'v1beta2' });
+  });
+
+  it('lists its commands in --help', async () => {
+    const { code, out } = await run('--help');
+    assert.equal(code, 0);
+    assert.match(out, /Usage: capi/);
+    assert.match(out, /version/);
+  });
+
+  it('rejects an unknown command with a clear message and a non-zero exit', async () => {
+    const { code, err } = await run('frobnicate');
+    assert.notEqual(code, 0);
+    assert.match(err, /unknown command 'frobnicate'/);
+  });
+
+  it('rejects an unknown flag with a clear message and a non-zero exit', async () => {
+    const { code, err } = await run('version', '--frob');
+    assert.notEqual(code, 0);
+    assert.match(err, /unknown option '--frob'/);
+  });
+
+  it('rejects an unknown output format', async () => {
+    const { code, err } = await run('version', '-o', 'xml');
+    assert.equal(code, 1);
+    assert.equal(err, 'error: unknown output format "xml" (use text or json)\n');
+  });
+
+  it('sets the process exit code when run as a program', () => {
+    const entry = fileURLToPath(new URL('./capi.ts', import.meta.url));
+    const ok = spawnSync(process.execPath, ['--import', 'tsx', entry, 'version'], { encoding: 'utf8' });
+    assert.equal(ok.status, 0, ok.stderr);
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', entry, 'nope'], { encoding: 'utf8' });
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /unknown command 'nope'/);
+  });
+
+  it('declares the capi binary at the built CLI entry', () => {
+    assert.equal(pkg.bin.capi, 'dist/cli/capi.js');
+  });
+});

@@ -1,0 +1,64 @@
+import { Command, CommanderError } from 'commander';
+import { CLUSTER_API_CONTRACT, PACKAGE_VERSION } from '../version.js';
+
+/** Where a command writes; tests pass buffers, the binary passes the process streams. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** Builds the `capi` command tree. Each command only parses flags and calls a library function. */
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('capi')
+    .description('Kubernetes Cluster API in TypeScript: run and manage Cluster API management planes')
+    .showHelpAfterError('(run "capi --help" for usage)')
+    .showSuggestionAfterError(true)
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .exitOverride();
+
+  program
+    .command('version')
+    .description('print the capi-ts version and the Cluster API contract it implements')
+    .option('-o, --output <format>', 'output format: text or json', 'text')
+    .action((opts: { output: string }) => {
+      io.stdout(formatVersion(opts.output));
+    });
+
+  return program;
+}
+
+function formatVersion(output: string): string {
+  switch (output) {
+    case 'json':
+      return JSON.stringify({ version: PACKAGE_VERSION, contract: CLUSTER_API_CONTRACT }, null, 2) + '\n';
+    case 'text':
+      return `capi-ts ${PACKAGE_VERSION}\nCluster API contract: ${CLUSTER_API_CONTRACT}\n`;
+    default:
+      throw new CommanderError(
+        1,
+        'capi.invalidOutput',
+        `error: unknown output format "${output}" (use text or json)\n`,
+      );
+  }
+}
+
+/** Runs the CLI and returns the exit code; never calls process.exit itself. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  if (argv.length === 0) {
+    io.stdout(program.helpInformation());
+    return 0;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'capi.invalidOutput') io.stderr(err.message);
+      // commander has already printed its own message for parse errors; help/version exit 0.
+      return err.exitCode;
+    }
+    io.stderr(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ESLint } from 'eslint';
+import tseslint from 'typescript-eslint';
+// The very rule object the project's eslint.config.mjs applies during `npm test`.
+import { boundaries } from '../../eslint.config.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function violations(file: string, specifier: string): Promise<string[]> {
+  const eslint = new ESLint({
+    cwd: root,
+    overrideConfigFile: true,
+    overrideConfig: [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } }, boundaries],
+  });
+  const [result] = await eslint.lintText(`import { x } from '${specifier}';\nexport const y = x;\n`, {
+    filePath: path.join(root, file),
+  });
+  return (result?.messages ?? []).filter((m) => m.ruleId === 'capi/import-boundaries').map((m) => m.message);
+}
+
+describe('import boundaries (docs/architecture.md)', () => {
+  const forbidden: [string, string][] = [
+    ['src/apiserver/http/server.ts', '../../core/api/v1beta2/cluster.js'],
+    ['src/apiserver/storage/store.ts', '../../controller-runtime/client/client.js'],
+    ['src/controller-runtime/client/client.ts', '../../core/contract/machine.js'],
+    ['src/pki/ca.ts', '../apiserver/http/server.js'],
+    ['src/core/reconcilers/machine/machine-reconciler.ts', '../../../providers/bootstrap-kubeadm/api/x.js'],
+    ['src/core/api/v1beta2/machine.ts', '../../../controller-runtime/client/client.js'],
+    ['src/providers/bootstrap-kubeadm/reconcilers/r.ts', '../../control-plane-kubeadm/api/kcp.js'],
+    ['src/providers/bootstrap-kubeadm/reconcilers/r.ts', '../../../core/reconcilers/machine/m.js'],
+    ['src/providers/infrastructure-dev/reconcilers/r.ts', '../../../apiserver/http/server.js'],
+    ['src/core/reconcilers/cluster/c.ts', '../../../../test/e2e/helpers.js'],
+  ];
+  for (const [file, specifier] of forbidden) {
+    it(`refuses ${file} importing ${specifier}`, async () => {
+      const messages = await violations(file, specifier);
+      assert.equal(messages.length, 1, `expected one violation, got ${JSON.stringify(messages)}`);
+      assert.match(messages[0] ?? '', /may not import/);
+    });
+  }
+
+  const allowed: [string, string][] = [
+    ['src/apiserver/http/server.ts', '../storage/store.js'],
+    ['src/apiserver/http/tls.ts', '../../pki/ca.js'],
+    ['src/core/reconcilers/machine/machine-reconciler.ts', '../../../controller-runtime/client/client.js'],
+    ['src/providers/bootstrap-kubeadm/reconcilers/r.ts', '../../../core/api/v1beta2/machine.js'],
+    ['src/providers/bootstrap-kubeadm/reconcilers/r.ts', '../api/kubeadm-config.js'],
+    ['src/providers/infrastructure-dev/backends/in-memory/w.ts', '../../../../apiserver/http/server.js'],
+    ['src/cli/program.ts', '../providers/infrastructure-dev/api/dev-cluster.js'],
+    ['src/main/up.ts', '../apiserver/http/server.js'],
+  ];
+  for (const [file, specifier] of allowed) {
+    it(`allows ${file} importing ${specifier}`, async () => {
+      assert.deepEqual(await violations(file, specifier), []);
+    });
+  }
+});
