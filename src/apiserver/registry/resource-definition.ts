@@ -92,6 +92,15 @@ export interface ValidationRule {
   optionalOldSelf?: boolean;
 }
 
+/** A subresource whose request/response kind may live in another group (discovery lists it as such). */
+export interface ExtraSubresource {
+  name: string;
+  group: string;
+  version: string;
+  kind: string;
+  verbs: string[];
+}
+
 /** A column of a `meta.k8s.io/v1` Table. */
 export interface TableColumnDefinition {
   name: string;
@@ -152,6 +161,8 @@ export interface ResourceDefinition {
   subresources: {
     status?: boolean;
     scale?: ScaleSubresource;
+    /** Other subresources served by custom handlers (pods/eviction, serviceaccounts/token, namespaces/finalize). */
+    others?: ExtraSubresource[];
   };
   /** Structural schema used for pruning, defaulting, validation, OpenAPI and SSA list semantics. */
   schema?: JSONSchemaProps;
