@@ -1,0 +1,286 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Authorizer } from '../auth/attributes.js';
+import { forbiddenError } from '../auth/forbidden.js';
+import { applyImpersonation } from '../auth/impersonation.js';
+import { parseRequestInfo, type RequestInfo } from '../auth/request-info.js';
+import type { UserInfo } from '../auth/user-info.js';
+import { isStatusError, statusErrors } from '../errors/status-error.js';
+import type { GenericRegistry } from '../registry/generic-registry.js';
+import type { ResourceCatalog } from '../registry/resource-catalog.js';
+import type { KubeObject } from '../registry/resource-definition.js';
+import { authenticate, type TokenAuthenticator } from './authentication.js';
+import { Discovery, SERVER_VERSION } from './discovery.js';
+import { negotiate, parseAccept } from './negotiation.js';
+import type { OpenApiV3 } from './openapi.js';
+import { readBody, decodeJsonOrYaml } from './request-body.js';
+import type { ResourceHandler, ProtobufDecoder } from './resource-handler.js';
+import { toStatusError, writeJson, writeStatusError, writeText } from './respond.js';
+import { mediaType } from './negotiation.js';
+
+export interface TlsMaterial {
+  /** Serving certificate and key (PEM). */
+  cert: string;
+  key: string;
+  /** CA that signs client certificates (PEM). */
+  clientCa: string;
+}
+
+/** A create-only virtual resource (access reviews, token reviews): body in, status out. */
+export type VirtualCreate = (body: KubeObject, user: UserInfo, namespace: string | undefined) => KubeObject;
+
+export interface ApiServerOptions {
+  catalog: ResourceCatalog;
+  registry: GenericRegistry;
+  handler: ResourceHandler;
+  openapi: OpenApiV3;
+  authorizer: Authorizer;
+  tokens?: TokenAuthenticator;
+  tls: TlsMaterial;
+  /** Encodes the minimal protobuf OpenAPI v2 document kubectl's apply path asks for. */
+  openApiV2?: () => Uint8Array;
+  decodeProtobuf?: ProtobufDecoder;
+  /** Keyed by `<group>/<plural>`. */
+  virtualCreates?: Record<string, VirtualCreate>;
+  /** Called for every answered request (logs, metrics). */
+  onRequest?: (entry: { method: string; path: string; code: number; user: string; ms: number }) => void;
+}
+
+const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
+const PROTOBUF_OPENAPI_V2 = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+/**
+ * The HTTPS front of the embedded Kubernetes API server: authentication (client certificates, bearer
+ * tokens), impersonation, RBAC authorization, discovery, OpenAPI, and dispatch of resource requests.
+ */
+export class ApiServer {
+  #o: ApiServerOptions;
+  #discovery: Discovery;
+  #server: Server | undefined;
+  #sockets = new Set<Socket>();
+  #ready = false;
+
+  constructor(options: ApiServerOptions) {
+    this.#o = options;
+    this.#discovery = new Discovery(options.catalog);
+  }
+
+  get url(): string {
+    const addr = this.#server?.address() as AddressInfo | undefined;
+    if (!addr) throw new Error('the API server is not listening');
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    return `https://${host}:${addr.port}`;
+  }
+
+  async listen(host: string, port: number): Promise<void> {
+    const server = createServer(
+      {
+        cert: this.#o.tls.cert,
+        key: this.#o.tls.key,
+        ca: this.#o.tls.clientCa,
+        requestCert: true,
+        rejectUnauthorized: false,
+        keepAliveTimeout: 60_000,
+      },
+      (req, res) => void this.#handle(req, res),
+    );
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+    });
+    server.on('tlsClientError', () => undefined);
+    server.headersTimeout = 30_000;
+    server.requestTimeout = 0; // watches are long-lived
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#server = server;
+    this.#ready = true;
+  }
+
+  async close(): Promise<void> {
+    this.#ready = false;
+    const server = this.#server;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const s of this.#sockets) s.destroy();
+    });
+    this.#server = undefined;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = Date.now();
+    let userName = 'system:anonymous';
+    res.on('finish', () =>
+      this.#o.onRequest?.({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        code: res.statusCode,
+        user: userName,
+        ms: Date.now() - started,
+      }),
+    );
+    try {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const path = url.pathname;
+      if (
+        path === '/healthz' ||
+        path === '/livez' ||
+        path === '/readyz' ||
+        path.startsWith('/healthz/') ||
+        path.startsWith('/livez/') ||
+        path.startsWith('/readyz/')
+      ) {
+        if (path.startsWith('/readyz') && !this.#ready) return writeText(res, 500, 'not ready');
+        return writeText(res, 200, 'ok');
+      }
+      const authn = authenticate(req, this.#o.tokens);
+      if (authn === 'invalid' || (!authn.authenticated && !PUBLIC_PATHS.has(path))) {
+        return writeStatusError(res, statusErrors.unauthorized());
+      }
+      let user = authn.user;
+      user = applyImpersonation(user, req.headersDistinct, this.#o.authorizer);
+      userName = user.name;
+      const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+      if (authn.authenticated || !PUBLIC_PATHS.has(path)) {
+        const decision = this.#o.authorizer.authorize(user, info);
+        if (!decision.allowed) throw forbiddenError(user, info, decision.reason);
+      }
+      if (!info.isResourceRequest) return this.#nonResource(req, res, info, url);
+      await this.#resource(req, res, info, url, user);
+    } catch (err) {
+      if (res.headersSent) {
+        if (!res.writableEnded) res.end();
+        return;
+      }
+      const status = toStatusError(err);
+      if (!isStatusError(err)) console.error('apiserver: unexpected error', err);
+      writeStatusError(res, status);
+    }
+  }
+
+  #nonResource(req: IncomingMessage, res: ServerResponse, info: RequestInfo, url: URL): void {
+    const path = info.path.replace(/\/+$/, '') || '/';
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw statusErrors.methodNotAllowed('the server does not allow this method on the requested resource');
+    const accept = parseAccept(req.headers.accept);
+    if (path === '/version') return writeJson(res, 200, SERVER_VERSION);
+    if (path === '/api' || path === '/apis') {
+      const shape = negotiate(accept, { discovery: true });
+      if (shape?.kind === 'discovery') {
+        const doc = this.#discovery.aggregated(path === '/api' ? 'api' : 'apis', shape.version);
+        return this.#cacheable(
+          req,
+          res,
+          doc,
+          `application/json;g=apidiscovery.k8s.io;v=${shape.version};as=APIGroupDiscoveryList`,
+        );
+      }
+      if (path === '/api')
+        return writeJson(res, 200, this.#discovery.apiVersions(req.headers.host ?? 'localhost'));
+      return this.#cacheable(req, res, this.#discovery.apiGroupList(), 'application/json');
+    }
+    const parts = path.split('/').filter(Boolean);
+    if (parts[0] === 'api' && parts.length === 2) {
+      const list = this.#discovery.resourceList('', parts[1]!);
+      if (list) return this.#cacheable(req, res, list, 'application/json');
+    }
+    if (parts[0] === 'apis' && parts.length === 2) {
+      const group = this.#discovery.apiGroup(parts[1]!);
+      if (group) return writeJson(res, 200, group);
+    }
+    if (parts[0] === 'apis' && parts.length === 3) {
+      const list = this.#discovery.resourceList(parts[1]!, parts[2]!);
+      if (list) return this.#cacheable(req, res, list, 'application/json');
+    }
+    if (path === '/openapi/v3') return writeJson(res, 200, this.#o.openapi.root());
+    if (path.startsWith('/openapi/v3/')) {
+      const doc = this.#o.openapi.document(path.slice('/openapi/v3/'.length));
+      if (doc) {
+        const immutable = url.searchParams.get('hash') === doc.hash;
+        return writeJson(res, 200, doc.doc, 'application/json', {
+          ETag: `"${doc.hash}"`,
+          'Cache-Control': immutable ? 'public, immutable' : 'no-cache, private',
+        });
+      }
+    }
+    if ((path === '/openapi/v2' || path === '/swagger-2.0.0.pb-v1') && this.#o.openApiV2) {
+      const wantsProto = accept.some((m) => m.type === PROTOBUF_OPENAPI_V2);
+      if (wantsProto) {
+        const body = Buffer.from(this.#o.openApiV2());
+        res.writeHead(200, { 'Content-Type': PROTOBUF_OPENAPI_V2, 'Content-Length': body.length });
+        res.end(body);
+        return;
+      }
+      return writeJson(res, 200, {
+        swagger: '2.0',
+        info: { title: 'Kubernetes', version: SERVER_VERSION.gitVersion },
+        paths: {},
+      });
+    }
+    throw statusErrors.notFoundPath();
+  }
+
+  #cacheable(
+    req: IncomingMessage,
+    res: ServerResponse,
+    doc: { body: unknown; etag: string },
+    contentType: string,
+  ): void {
+    if (req.headers['if-none-match'] === doc.etag) {
+      res.writeHead(304, { ETag: doc.etag, Vary: 'Accept' });
+      res.end();
+      return;
+    }
+    writeJson(res, 200, doc.body, contentType, { ETag: doc.etag, Vary: 'Accept', 'Cache-Control': 'public' });
+  }
+
+  async #resource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    info: RequestInfo,
+    url: URL,
+    user: UserInfo,
+  ): Promise<void> {
+    const def = this.#o.catalog.get(info.apiGroup, info.apiVersion, info.resource);
+    if (!def) throw statusErrors.notFoundPath();
+    if (def.namespaced && !info.namespace && info.name && info.verb !== 'list' && info.verb !== 'watch')
+      throw statusErrors.notFoundPath();
+    if (!def.namespaced && info.namespace && !(info.apiGroup === '' && info.resource === 'namespaces'))
+      throw statusErrors.notFoundPath();
+    const virtual = this.#o.virtualCreates?.[`${def.group}/${def.plural}`];
+    if (virtual) {
+      if (info.verb !== 'create')
+        throw statusErrors.methodNotAllowed(
+          'the server does not allow this method on the requested resource',
+        );
+      const body = await readBody(req);
+      const media = mediaType(req.headers['content-type']);
+      const obj =
+        media === 'application/vnd.kubernetes.protobuf' && this.#o.decodeProtobuf
+          ? this.#o.decodeProtobuf(body).object
+          : (decodeJsonOrYaml(body, media) as KubeObject);
+      return writeJson(res, 201, virtual(obj, user, info.namespace || undefined));
+    }
+    await this.#o.handler.handle(
+      def,
+      {
+        verb: info.verb,
+        namespace: def.namespaced ? info.namespace || undefined : undefined,
+        name: info.name || undefined,
+        subresource: info.subresource || undefined,
+        query: url.searchParams,
+        user,
+        userAgent: req.headers['user-agent'] ?? '',
+      },
+      req,
+      res,
+    );
+  }
+}
