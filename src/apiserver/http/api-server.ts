@@ -10,6 +10,7 @@ import { isStatusError, statusErrors } from '../errors/status-error.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import type { ResourceCatalog } from '../registry/resource-catalog.js';
 import type { KubeObject } from '../registry/resource-definition.js';
+import { acceptsOpenApiV2Protobuf, OPENAPI_V2_PROTOBUF_MEDIA_TYPE } from '../protobuf/index.js';
 import { authenticate, type TokenAuthenticator } from './authentication.js';
 import { Discovery, SERVER_VERSION } from './discovery.js';
 import { negotiate, parseAccept } from './negotiation.js';
@@ -48,7 +49,6 @@ export interface ApiServerOptions {
 }
 
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version', '/version/']);
-const PROTOBUF_OPENAPI_V2 = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
 
 /**
  * The HTTPS front of the embedded Kubernetes API server: authentication (client certificates, bearer
@@ -211,10 +211,10 @@ export class ApiServer {
       }
     }
     if ((path === '/openapi/v2' || path === '/swagger-2.0.0.pb-v1') && this.#o.openApiV2) {
-      const wantsProto = accept.some((m) => m.type === PROTOBUF_OPENAPI_V2);
-      if (wantsProto) {
+      if (acceptsOpenApiV2Protobuf(req.headers.accept)) {
         const body = Buffer.from(this.#o.openApiV2());
-        res.writeHead(200, { 'Content-Type': PROTOBUF_OPENAPI_V2, 'Content-Length': body.length });
+        // kube-openapi answers with the ".v1.0" spelling: Go's mime parser rejects the "@" clients send.
+        res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF_MEDIA_TYPE, 'Content-Length': body.length });
         res.end(body);
         return;
       }
