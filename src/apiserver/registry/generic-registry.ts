@@ -623,22 +623,17 @@ export class GenericRegistry {
 
     const now = this.#now();
     if (!isApply) {
-      const incomingManaged = meta.managedFields;
-      const clientRewrote =
-        incomingManaged !== undefined && !deepEqual(incomingManaged, oldMeta.managedFields);
-      if (clientRewrote && Array.isArray(incomingManaged) && incomingManaged.length === 0) {
-        delete meta.managedFields;
-      } else if (!clientRewrote) {
-        meta.managedFields = this.#opts.fieldManager.update({
-          def,
-          previous: current,
-          next,
-          manager: scope.fieldManager,
-          subresource,
-          now,
-        });
-        if (meta.managedFields.length === 0) delete meta.managedFields;
-      }
+      // The field manager also handles managedFields rewritten or cleared by the client (kubectl's
+      // CSA→SSA migration patch) and records this writer's other changes on top of them.
+      meta.managedFields = this.#opts.fieldManager.update({
+        def,
+        previous: current,
+        next,
+        manager: scope.fieldManager,
+        subresource,
+        now,
+      });
+      if (meta.managedFields.length === 0) delete meta.managedFields;
     }
 
     // Removing the last finalizer of an object that is being deleted deletes it in the same request.
