@@ -9,6 +9,7 @@ import {
   groupResource,
 } from '../registry/generic-registry.js';
 import type { KubeObject, ResourceDefinition } from '../registry/resource-definition.js';
+import { labelSelectorString } from '../builtins/index.js';
 import { getAtPath, setAtPath } from '../util/json-path-value.js';
 import { WatchStream, type WatchEvent } from '../watch/watch-stream.js';
 import { decodeJsonOrYaml, readBody } from './request-body.js';
@@ -620,7 +621,11 @@ export function scaleOf(def: ResourceDefinition, obj: KubeObject): KubeObject {
     spec: { replicas: typeof specReplicas === 'number' ? specReplicas : 0 },
     status: {
       replicas: typeof statusReplicas === 'number' ? statusReplicas : 0,
-      ...(typeof selector === 'string' ? { selector } : {}),
+      ...(typeof selector === 'string'
+        ? { selector }
+        : selector && typeof selector === 'object'
+          ? { selector: labelSelectorString(selector) }
+          : {}),
     },
   };
 }

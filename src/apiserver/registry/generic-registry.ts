@@ -617,7 +617,8 @@ export class GenericRegistry {
 
     await this.#admit(def, next, current, scope, 'UPDATE', subresource);
 
-    if (def.strategy.hasGeneration && meta.generation !== undefined) {
+    // A strategy may already have bumped it (Deployments count annotation changes too).
+    if (def.strategy.hasGeneration && meta.generation !== undefined && meta.generation === oldMeta.generation) {
       if (contentChanged(def, current, next)) meta.generation = meta.generation + 1;
     }
 
