@@ -12,7 +12,7 @@ export {
   validateEventsV1Create,
   validateEventsV1Update,
 } from './event.js';
-export { humanDuration } from './human-duration.js';
+export { humanDuration } from '../query/human-duration.js';
 export { podGracePeriodSeconds } from './pod.js';
 export {
   isStrategicMergePatchError,

@@ -19,7 +19,7 @@ import {
   nameColumn,
   objectName,
 } from './define.js';
-import { humanDuration } from './human-duration.js';
+import { humanDuration } from '../query/human-duration.js';
 import {
   deepClone,
   deepEqual,

@@ -5,7 +5,7 @@ import { builtinResources } from './builtin-resources.js';
 import { customResourceDefinitionDefinition } from './custom-resource-definition.js';
 import { daemonSetDefinition } from './daemon-set.js';
 import { deploymentDefinition } from './deployment.js';
-import { humanDuration } from './human-duration.js';
+import { humanDuration } from '../query/human-duration.js';
 import { leaseDefinition } from './lease.js';
 import { nodeDefinition } from './node.js';
 import { podDisruptionBudgetDefinition } from './pod-disruption-budget.js';
