@@ -1,10 +1,13 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { up } from '../main/up.js';
 import { CLUSTER_API_CONTRACT, PACKAGE_VERSION } from '../version.js';
 
 /** Where a command writes; tests pass buffers, the binary passes the process streams. */
 export interface CliIo {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Stops long-running commands (`up`) when aborted; they also stop on SIGINT/SIGTERM. */
+  signal?: AbortSignal;
 }
 
 /** Builds the `capi` command tree. Each command only parses flags and calls a library function. */
@@ -24,7 +27,48 @@ export function buildProgram(io: CliIo): Command {
       io.stdout(formatVersion(opts.output));
     });
 
+  program
+    .command('up')
+    .description('start a management plane in this process: Kubernetes API server with durable storage')
+    .option('--data-dir <dir>', 'where state lives (default $CAPI_HOME or ~/.capi)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 6443)
+    .option('--no-controllers', 'start only the API server, without Cluster API controllers')
+    .action(async (opts: { dataDir?: string; host: string; port: number; controllers: boolean }) => {
+      const plane = await up({
+        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+        host: opts.host,
+        port: opts.port,
+        noControllers: !opts.controllers,
+        log: (line) => io.stdout(line + '\n'),
+      });
+      await waitForSignal(io.signal);
+      io.stdout('capi: stopping\n');
+      await plane.stop();
+    });
+
   return program;
+}
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('use a number from 0 to 65535.');
+  return n;
+}
+
+/** Resolves on SIGINT/SIGTERM (or when the injected signal aborts, for in-process callers). */
+function waitForSignal(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function formatVersion(output: string): string {

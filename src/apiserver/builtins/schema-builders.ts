@@ -111,6 +111,12 @@ export const mapList = (
   options: MapListOptions = {},
 ): Schema => {
   const listType = options.listType ?? 'map';
+  if (listType === 'map') {
+    // Structural schemas demand that every map key is required or defaulted.
+    const undefaulted = keys.filter((k) => items.properties?.[k]?.default === undefined);
+    const required = [...new Set([...(items.required ?? []), ...undefaulted])];
+    if (required.length > 0) items = { ...items, required };
+  }
   return list(description, items, {
     'x-kubernetes-list-type': listType,
     ...(listType === 'map' ? { 'x-kubernetes-list-map-keys': keys } : {}),

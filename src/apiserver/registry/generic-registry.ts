@@ -595,30 +595,15 @@ export class GenericRegistry {
 
     if (subresource === undefined) def.strategy.prepareForUpdate?.(next, current);
 
-    const errors: FieldError[] = [];
-    if (meta.uid !== oldMeta.uid)
-      errors.push(fieldErrors.invalid('metadata.uid', meta.uid, 'field is immutable'));
-    if (!oldMeta.deletionTimestamp && meta.deletionTimestamp)
-      errors.push(
-        fieldErrors.invalid('metadata.deletionTimestamp', meta.deletionTimestamp, 'field is immutable'),
-      );
-    if (oldMeta.deletionTimestamp) {
-      const before = new Set(oldMeta.finalizers ?? []);
-      const added = (meta.finalizers ?? []).filter((f) => !before.has(f));
-      if (added.length > 0)
-        errors.push(
-          fieldErrors.forbidden(
-            'metadata.finalizers',
-            `no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
-          ),
-        );
-    }
-    if (errors.length > 0) throw statusErrors.invalid(def.group, def.kind, name, errors);
-
+    // Immutable metadata and "no new finalizers while deleting" are validated with the rest of ObjectMeta.
     await this.#admit(def, next, current, scope, 'UPDATE', subresource);
 
     // A strategy may already have bumped it (Deployments count annotation changes too).
-    if (def.strategy.hasGeneration && meta.generation !== undefined && meta.generation === oldMeta.generation) {
+    if (
+      def.strategy.hasGeneration &&
+      meta.generation !== undefined &&
+      meta.generation === oldMeta.generation
+    ) {
       if (contentChanged(def, current, next)) meta.generation = meta.generation + 1;
     }
 

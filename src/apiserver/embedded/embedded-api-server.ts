@@ -1,0 +1,136 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { bootstrapPolicy } from '../auth/bootstrap-policy.js';
+import { RbacAuthorizer } from '../auth/rbac-authorizer.js';
+import { StoreRbacSource } from '../auth/store-rbac-source.js';
+import { CrdController } from '../crd/crd-controller.js';
+import { GarbageCollector } from '../gc/garbage-collector.js';
+import { NamespaceController } from '../gc/namespace-controller.js';
+import { ApiServer } from '../http/api-server.js';
+import { OpenApiV3 } from '../http/openapi.js';
+import { ResourceHandler } from '../http/resource-handler.js';
+import { GenericRegistry } from '../registry/generic-registry.js';
+import { ResourceCatalog } from '../registry/resource-catalog.js';
+import { RevisionedStore } from '../storage/index.js';
+import { ensureServingPki, type ServingPkiPaths } from './serving-pki.js';
+import { seedCluster } from './seed.js';
+import { StoreAdapter } from './store-adapter.js';
+import { buildWiring } from './wiring.js';
+import { buildKubeconfig } from '../../pki/kubeconfig.js';
+import { writeKubeconfigFile } from '../../pki/kubeconfig-file.js';
+
+export interface EmbeddedApiServerOptions {
+  dataDir: string;
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Keep everything in memory (tests); the data dir still holds the PKI and kubeconfig. */
+  inMemory?: boolean;
+  /** Watch bookmark interval in milliseconds (upstream: a minute). */
+  bookmarkIntervalMs?: number;
+}
+
+export interface EmbeddedApiServer {
+  url: string;
+  paths: ServingPkiPaths & { kubeconfig: string; store: string };
+  /** Objects held at start-up (after replay) and the store revision. */
+  objectCount: number;
+  revision: number;
+  registry: GenericRegistry;
+  catalog: ResourceCatalog;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the embedded Kubernetes API server on a data directory: opens (or replays) the durable store,
+ * serves built-in kinds and every stored CRD, seeds what a fresh cluster has, runs the in-process
+ * controllers (CRD establishment, garbage collection, namespace lifecycle) and listens with TLS.
+ * Writes `<dataDir>/kubeconfig` for the admin.
+ */
+export async function startEmbeddedApiServer(options: EmbeddedApiServerOptions): Promise<EmbeddedApiServer> {
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const pki = await ensureServingPki(options.dataDir, options.host);
+  const storeDir = path.join(options.dataDir, 'store');
+  const inner = options.inMemory ? RevisionedStore.memory() : await RevisionedStore.open({ dir: storeDir });
+  const store = new StoreAdapter(inner);
+
+  const catalog = new ResourceCatalog();
+  const wiring = buildWiring(catalog);
+  for (const def of wiring.builtins) catalog.add(def);
+
+  let namespaces: NamespaceController | undefined;
+  const crdDef = wiring.crdDefinition;
+  const registry = new GenericRegistry({
+    store,
+    schemaFor: wiring.schemaFor,
+    fieldManager: wiring.fieldManager,
+    storageDefFor: (def) => wiring.storageDefFor(catalog, def),
+    namespaceGate: (ns, def, name) => namespaces?.gate(ns, def, name),
+    strategicMergePatch: wiring.strategicMergePatch,
+    validateMeta: wiring.validateMeta,
+    admission: wiring.admission,
+  });
+  const crds = new CrdController(registry, catalog, crdDef, wiring.crdResourceOptions);
+  wiring.admission.push(crds.admission);
+  namespaces = new NamespaceController(registry, catalog, catalog.get('', 'v1', 'namespaces')!);
+  const gc = new GarbageCollector(registry, catalog);
+  crds.start();
+
+  const policy = bootstrapPolicy();
+  await seedCluster(registry, catalog, [...policy.clusterRoles, ...policy.clusterRoleBindings]);
+  namespaces.start();
+  gc.start();
+
+  const rbac = new StoreRbacSource(store);
+  const authorizer = new RbacAuthorizer(rbac);
+  const handler = new ResourceHandler({
+    registry,
+    tables: wiring.tables,
+    selectorFor: wiring.selectorFor,
+    decodeProtobuf: wiring.decodeProtobuf,
+    checkWireFormat: wiring.checkWireFormat,
+    subresources: wiring.subresources(registry),
+    ...(options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+  });
+  const server = new ApiServer({
+    catalog,
+    registry,
+    handler,
+    openapi: new OpenApiV3(catalog),
+    authorizer,
+    tls: { cert: pki.servingCertPem, key: pki.servingKeyPem, clientCa: pki.caPem },
+    openApiV2: wiring.openApiV2,
+    decodeProtobuf: wiring.decodeProtobuf,
+    virtualCreates: wiring.virtualCreates(authorizer),
+  });
+  await server.listen(options.host, options.port);
+
+  const kubeconfigPath = path.join(options.dataDir, 'kubeconfig');
+  await writeKubeconfigFile(
+    kubeconfigPath,
+    buildKubeconfig({
+      clusterName: 'capi',
+      server: server.url,
+      caCertificatePem: pki.caPem,
+      credentials: { clientCertificatePem: pki.adminCertPem, clientKeyPem: pki.adminKeyPem },
+    }),
+  );
+
+  const snapshot = store.range('/registry/');
+  return {
+    url: server.url,
+    paths: { ...pki.paths, kubeconfig: kubeconfigPath, store: storeDir },
+    objectCount: snapshot.kvs.length,
+    revision: snapshot.revision,
+    registry,
+    catalog,
+    async stop(): Promise<void> {
+      await server.close();
+      crds.stop();
+      namespaces?.stop();
+      await gc.stop();
+      rbac.close();
+      await store.close();
+    },
+  };
+}

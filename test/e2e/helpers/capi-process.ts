@@ -1,0 +1,57 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../../src/cli/capi.ts', import.meta.url));
+
+export interface CapiUpProcess {
+  child: ChildProcess;
+  /** The ready line `capi up` printed. */
+  readyLine: string;
+  url: string;
+  kubeconfig: string;
+  output: () => string;
+  /** Resolves with the exit code (or signal name) once the process is gone. */
+  exited: Promise<number | string>;
+}
+
+/** Starts `capi up` as a separate process (so it can be signalled and killed) and waits for its ready line. */
+export async function startCapiUp(
+  dataDir: string,
+  extraArgs: string[] = [],
+  timeoutMs = 30_000,
+): Promise<CapiUpProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CLI, 'up', '--data-dir', dataDir, '--port', '0', ...extraArgs],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  const readyLine = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`capi up did not get ready in ${timeoutMs} ms:\n${out}`)),
+      timeoutMs,
+    );
+    const check = (): void => {
+      const line = out.split('\n').find((l) => l.includes('management plane ready'));
+      if (line) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    };
+    child.stdout.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`capi up exited (${code}) before it was ready:\n${out}`));
+    });
+  });
+  const url = /ready at (https:\/\/\S+)/.exec(readyLine)?.[1] ?? '';
+  const kubeconfig = /kubeconfig: (\S+)/.exec(readyLine)?.[1] ?? '';
+  return { child, readyLine, url, kubeconfig, output: () => out, exited };
+}
