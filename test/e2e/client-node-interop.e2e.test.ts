@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { parse as parseYaml } from 'yaml';
 import {
   startEmbeddedApiServer,
   type EmbeddedApiServer,
@@ -95,9 +94,8 @@ describe('@kubernetes/client-node 1.4 against the embedded API server', () => {
 
   it('serves custom resources to KubernetesObjectApi (discovery, create, patch, server-side apply)', async () => {
     const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
-    await ext.createCustomResourceDefinition({
-      body: parseYaml(widgetCrd) as k8s.V1CustomResourceDefinition,
-    });
+    // Typed models name JSONSchemaProps.default `_default`: load the YAML the client's way so it is sent.
+    await ext.createCustomResourceDefinition({ body: k8s.loadYaml<k8s.V1CustomResourceDefinition>(widgetCrd) });
     await eventually(
       () => server.catalog.get('test.example.com', 'v1', 'widgets') !== undefined,
       'the Widget CRD to be served',
@@ -109,7 +107,17 @@ describe('@kubernetes/client-node 1.4 against the embedded API server', () => {
       metadata: { name: 'w1', namespace: NS },
       spec: { replicas: 1 },
     } as k8s.KubernetesObject);
-    assert.equal((created as { spec?: { color?: string } }).spec?.color, 'red', 'schema default applied');
+    assert.match(created.metadata?.uid ?? '', /^[0-9a-f-]{36}$/);
+    // KubernetesObjectApi keeps only the KubernetesObject fields of unknown kinds; read the body raw.
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const raw = (await custom.getNamespacedCustomObject({
+      group: 'test.example.com',
+      version: 'v1',
+      namespace: NS,
+      plural: 'widgets',
+      name: 'w1',
+    })) as { spec?: { color?: string; replicas?: number } };
+    assert.deepEqual(raw.spec, { replicas: 1, color: 'red' }, 'schema default applied');
     const patched = await objects.patch(
       {
         apiVersion: 'test.example.com/v1',
@@ -123,7 +131,15 @@ describe('@kubernetes/client-node 1.4 against the embedded API server', () => {
       undefined,
       k8s.PatchStrategy.MergePatch,
     );
-    assert.equal((patched as { spec?: { replicas?: number } }).spec?.replicas, 4);
+    assert.ok(Number(patched.metadata?.resourceVersion) > Number(created.metadata?.resourceVersion));
+    const afterPatch = (await custom.getNamespacedCustomObject({
+      group: 'test.example.com',
+      version: 'v1',
+      namespace: NS,
+      plural: 'widgets',
+      name: 'w1',
+    })) as { spec?: { replicas?: number } };
+    assert.equal(afterPatch.spec?.replicas, 4);
     // The client's default patch type is strategic merge, which custom resources refuse with 415.
     await assert.rejects(
       objects.patch({

@@ -200,7 +200,7 @@ describe('kubectl 1.33 against the embedded API server', { skip: skip133 }, () =
       '-p',
       '[{"op":"test","path":"/spec/color","value":"red"}]',
     ]);
-    assert.match(out, /Error from server \(Invalid\)/);
+    assert.match(out, /The request is invalid: .*testing value \/spec\/color failed: test failed/);
   });
 
   it('strategic merge patch on a custom resource is refused (415)', async () => {
@@ -505,8 +505,11 @@ describe('kubectl 1.33 against the embedded API server', { skip: skip133 }, () =
 
   it('deleting a CRD removes its resources and its API', async () => {
     await k.ok(['delete', 'crd', 'widgets.test.example.com', '--timeout=30s'], { timeoutMs: 40_000 });
-    const out = await k.fails(['get', 'wd', ...ns]);
-    assert.match(out, /the server doesn't have a resource type "wd"/);
+    assert.match(await k.fails(['get', 'crd', 'widgets.test.example.com']), /NotFound/);
+    // A kubectl without cached discovery no longer finds the type at all.
+    const fresh = await Kubectl.create(KUBECTL_133!, server.paths.kubeconfig);
+    assert.match(await fresh.fails(['get', 'wd', ...ns]), /the server doesn't have a resource type "wd"/);
+    assert.doesNotMatch(await fresh.ok(['api-resources']), /widgets/);
   });
 
   it('namespace deletion removes its content and refuses new content meanwhile', async () => {

@@ -484,22 +484,7 @@ export class GenericRegistry {
           const result = jsonPatch.applyPatch(doc, patch as jsonPatch.Operation[], true, true);
           return result.newDocument;
         } catch (err) {
-          const e = err as { name?: string; message?: string };
-          if (
-            e.name === 'TEST_OPERATION_FAILED' ||
-            (e as { name?: string }).name === 'OPERATION_PATH_UNRESOLVABLE' ||
-            e.name?.startsWith('OPERATION_')
-          ) {
-            throw new StatusError(
-              422,
-              'Invalid',
-              'the server rejected our request due to an error in our request',
-              {
-                causes: [{ message: (e.message ?? '').split('\n')[0] ?? '' }],
-              },
-            );
-          }
-          throw statusErrors.badRequest(`error decoding patch: ${(e.message ?? '').split('\n')[0]}`);
+          throw jsonPatchError(err, patch as jsonPatch.Operation[]);
         }
       }
       default: {
@@ -901,6 +886,26 @@ function pendingSpecFinalizers(def: ResourceDefinition, obj: KubeObject): number
 
 function sameSet(a: string[], b: Set<string>): boolean {
   return a.length === b.size && a.every((x) => b.has(x));
+}
+
+/**
+ * A JSON patch that cannot be applied is a 422 with the generic "rejected" message and the reason as its
+ * cause (apiserver's jsonPatcher); a malformed one is a 400.
+ */
+function jsonPatchError(err: unknown, ops: jsonPatch.Operation[]): StatusError {
+  const e = err as { name?: string; message?: string; index?: number };
+  const name = e.name ?? '';
+  if (!name.startsWith('OPERATION_') && name !== 'TEST_OPERATION_FAILED')
+    return statusErrors.badRequest(`error decoding patch: ${(e.message ?? String(err)).split('\n')[0]}`);
+  const op = e.index !== undefined ? ops[e.index] : undefined;
+  let why = (e.message ?? '').split('\n')[0] ?? '';
+  if (name === 'TEST_OPERATION_FAILED') why = `testing value ${op?.path ?? ''} failed: test failed`;
+  else if (name === 'OPERATION_PATH_UNRESOLVABLE') why = `replace operation does not apply: doc is missing path: "${op?.path ?? ''}": missing value`;
+  if (name.startsWith('OPERATION_') && name !== 'OPERATION_PATH_UNRESOLVABLE' && name !== 'TEST_OPERATION_FAILED')
+    return statusErrors.badRequest(`error decoding patch: ${why}`);
+  return new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', {
+    causes: [{ message: why }],
+  });
 }
 
 export function parseResourceVersion(rv: string): number {
