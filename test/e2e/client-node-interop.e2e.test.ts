@@ -95,7 +95,9 @@ describe('@kubernetes/client-node 1.4 against the embedded API server', () => {
   it('serves custom resources to KubernetesObjectApi (discovery, create, patch, server-side apply)', async () => {
     const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
     // Typed models name JSONSchemaProps.default `_default`: load the YAML the client's way so it is sent.
-    await ext.createCustomResourceDefinition({ body: k8s.loadYaml<k8s.V1CustomResourceDefinition>(widgetCrd) });
+    await ext.createCustomResourceDefinition({
+      body: k8s.loadYaml<k8s.V1CustomResourceDefinition>(widgetCrd),
+    });
     await eventually(
       () => server.catalog.get('test.example.com', 'v1', 'widgets') !== undefined,
       'the Widget CRD to be served',
