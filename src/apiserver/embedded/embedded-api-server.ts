@@ -55,24 +55,26 @@ export async function startEmbeddedApiServer(options: EmbeddedApiServerOptions):
   const store = new StoreAdapter(inner);
 
   const catalog = new ResourceCatalog();
-  const wiring = buildWiring(catalog);
+  const wiring = buildWiring();
   for (const def of wiring.builtins) catalog.add(def);
 
-  let namespaces: NamespaceController | undefined;
+  // The registry consults the namespace controller for creates; the controller needs the registry.
+  const lifecycle: { namespaces?: NamespaceController } = {};
   const crdDef = wiring.crdDefinition;
   const registry = new GenericRegistry({
     store,
     schemaFor: wiring.schemaFor,
     fieldManager: wiring.fieldManager,
     storageDefFor: (def) => wiring.storageDefFor(catalog, def),
-    namespaceGate: (ns, def, name) => namespaces?.gate(ns, def, name),
+    namespaceGate: (ns, def, name) => lifecycle.namespaces?.gate(ns, def, name),
     strategicMergePatch: wiring.strategicMergePatch,
     validateMeta: wiring.validateMeta,
     admission: wiring.admission,
   });
   const crds = new CrdController(registry, catalog, crdDef, wiring.crdResourceOptions);
   wiring.admission.push(crds.admission);
-  namespaces = new NamespaceController(registry, catalog, catalog.get('', 'v1', 'namespaces')!);
+  const namespaces = new NamespaceController(registry, catalog, catalog.get('', 'v1', 'namespaces')!);
+  lifecycle.namespaces = namespaces;
   const gc = new GarbageCollector(registry, catalog);
   crds.start();
 
@@ -127,7 +129,7 @@ export async function startEmbeddedApiServer(options: EmbeddedApiServerOptions):
     async stop(): Promise<void> {
       await server.close();
       crds.stop();
-      namespaces?.stop();
+      namespaces.stop();
       await gc.stop();
       rbac.close();
       await store.close();

@@ -4,7 +4,6 @@ import {
   selfSubjectReview,
   selfSubjectRulesReview,
   subjectAccessReview,
-  type AccessReview,
 } from '../auth/access-review.js';
 import type { Authorizer } from '../auth/attributes.js';
 import type { RbacAuthorizer } from '../auth/rbac-authorizer.js';
@@ -72,7 +71,7 @@ export interface Wiring {
 const isBuiltinGroup = (group: string): boolean =>
   group === '' || !group.includes('.') || group.endsWith('.k8s.io');
 
-export function buildWiring(catalog: ResourceCatalog): Wiring {
+export function buildWiring(): Wiring {
   const crdBase = builtinResources.find(
     (d) => d.group === 'apiextensions.k8s.io' && d.plural === 'customresourcedefinitions',
   );
@@ -186,7 +185,7 @@ export function buildWiring(catalog: ResourceCatalog): Wiring {
     decodeProtobuf: (body) => {
       try {
         const decoded = decodeKubernetesProtobuf(body);
-        return { apiVersion: decoded.apiVersion, kind: decoded.kind, object: decoded.object as KubeObject };
+        return { apiVersion: decoded.apiVersion, kind: decoded.kind, object: decoded.object };
       } catch (err) {
         if (err instanceof ProtobufDecodeError) {
           if (err.httpStatus === 415)
@@ -229,11 +228,10 @@ function validateCrdSchemas(crd: KubeObject): FieldError[] {
 function virtualCreates(authorizer: RbacAuthorizer): Record<string, VirtualCreate> {
   const az: Authorizer = authorizer;
   return {
-    'authorization.k8s.io/selfsubjectaccessreviews': (body, user) =>
-      selfSubjectAccessReview(az, user, body as AccessReview),
-    'authorization.k8s.io/subjectaccessreviews': (body) => subjectAccessReview(az, body as AccessReview),
+    'authorization.k8s.io/selfsubjectaccessreviews': (body, user) => selfSubjectAccessReview(az, user, body),
+    'authorization.k8s.io/subjectaccessreviews': (body) => subjectAccessReview(az, body),
     'authorization.k8s.io/localsubjectaccessreviews': (body, _user, ns) =>
-      localSubjectAccessReview(az, body as AccessReview, ns ?? ''),
+      localSubjectAccessReview(az, body, ns ?? ''),
     'authorization.k8s.io/selfsubjectrulesreviews': (body, user) =>
       selfSubjectRulesReview(authorizer, user, body),
     'authentication.k8s.io/selfsubjectreviews': (body, user) => selfSubjectReview(user, body),
