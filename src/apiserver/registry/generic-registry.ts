@@ -732,7 +732,27 @@ export class GenericRegistry {
     }
     const alreadyDeleting = meta.deletionTimestamp !== undefined;
     if (alreadyDeleting) {
-      // A repeated DELETE may only switch the GC finalizers; the object is returned as it is.
+      // A graceful deletion may be shortened (never lengthened); a grace of 0 without finalizers deletes now.
+      const remaining = meta.deletionGracePeriodSeconds ?? 0;
+      const requested = options.gracePeriodSeconds;
+      if (remaining > 0 && requested !== undefined && requested < remaining) {
+        const now = this.#now();
+        meta.finalizers = [...finalizers];
+        if (meta.finalizers.length === 0) delete meta.finalizers;
+        if (requested === 0 && finalizers.size === 0) {
+          if (scope.dryRun) return { deleted: true, object: current };
+          const revision = await this.store.delete(kv.key, kv.modRevision);
+          const gone = clone(current);
+          metaOf(gone).resourceVersion = String(revision);
+          return { deleted: true, object: gone };
+        }
+        meta.deletionTimestamp = formatTime(new Date(now.getTime() + requested * 1000));
+        meta.deletionGracePeriodSeconds = requested;
+        if (scope.dryRun) return { deleted: false, object: next };
+        const written = await this.store.update(kv.key, this.#encode(def, next), kv.modRevision);
+        return { deleted: false, object: this.decode(def, written) };
+      }
+      // Otherwise a repeated DELETE may only switch the GC finalizers; the object is returned as it is.
       if (!sameSet(hadFinalizers, finalizers)) {
         meta.finalizers = [...finalizers];
         if (scope.dryRun) return { deleted: false, object: next };
