@@ -2,23 +2,18 @@
  * Go's fmt verbs for the few messages that kube-apiserver builds with `%v` / `%#v` over decoded JSON
  * (`map[string]interface {}`, `[]interface {}`, float64, ...), so our messages read like the real ones.
  */
+import { goFormatFloat, goQuote } from '../util/go-format.js';
 import { isObject, text } from './object-access.js';
 
-/** strconv.FormatFloat(f, 'g', -1, 64): what `%v` prints for a JSON number decoded into interface{}. */
-export function goFloat(n: number): string {
-  if (!Number.isFinite(n)) return n > 0 ? '+Inf' : n < 0 ? '-Inf' : 'NaN';
-  if (n === 0) return Object.is(n, -0) ? '-0' : '0';
-  const [mantissa = '0', expText = '0'] = n.toExponential().split('e');
-  const exp = Number(expText);
-  if (exp < -4 || exp >= 6) {
-    const sign = exp < 0 ? '-' : '+';
-    const abs = Math.abs(exp);
-    return `${mantissa}e${sign}${abs < 10 ? `0${abs}` : String(abs)}`;
-  }
-  return String(n);
-}
+export { goQuote };
 
-/** `%v` of a decoded JSON value. Maps print with sorted keys, as Go's fmt does. */
+/** strconv.FormatFloat(f, 'g', -1, 64): what `%v` prints for a JSON number decoded into interface{}. */
+export const goFloat = goFormatFloat;
+
+/**
+ * `%v` of a JSON value decoded into interface{} by encoding/json, where every number is a float64 (unlike
+ * unstructured decoding, see util/go-format's goSprintV). Maps print with sorted keys, as Go's fmt does.
+ */
 export function goSprintV(value: unknown): string {
   if (value === null || value === undefined) return '<nil>';
   if (typeof value === 'string') return value;
@@ -40,11 +35,6 @@ export function goTypeName(value: unknown): string {
   if (typeof value === 'boolean') return 'bool';
   if (Array.isArray(value)) return '[]interface {}';
   return 'map[string]interface {}';
-}
-
-/** strconv.Quote for ASCII-ish text (what `%q` prints). */
-export function goQuote(s: string): string {
-  return JSON.stringify(s);
 }
 
 /** `%#v` of a map[string]string, e.g. `map[string]string{"app":"x"}` (keys sorted, like Go). */

@@ -1,5 +1,5 @@
 import type { KubeObject, TableColumnDefinition, TablePrinter } from '../registry/resource-definition.js';
-import { goQuote } from './go-format.js';
+import { goQuote } from '../util/go-format.js';
 import { humanDuration } from './human-duration.js';
 import { isJsonPathParseError } from './jsonpath-errors.js';
 import { findJsonPathGoResults, GoFloat, type GoValue, INVALID } from './jsonpath-evaluate.js';

@@ -1,4 +1,4 @@
-import { goSprintV, isGoInt } from './go-format.js';
+import { goSprintV, isGoInt } from '../util/go-format.js';
 import { JsonPathExecutionError } from './jsonpath-errors.js';
 import type {
   JsonPathListNode,

@@ -1,4 +1,4 @@
-import { goRuneU } from './go-format.js';
+import { goRuneU } from '../util/go-format.js';
 import { JsonPathParseError } from './jsonpath-errors.js';
 import type {
   JsonPathListNode,

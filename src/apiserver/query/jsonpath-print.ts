@@ -1,4 +1,4 @@
-import { goFormatFloat, goFormatNumber, goJsonMarshal } from './go-format.js';
+import { goFormatFloat, goFormatNumber, goJsonMarshal } from '../util/go-format.js';
 import {
   findJsonPathGoResults,
   GoByte,

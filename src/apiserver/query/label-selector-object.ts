@@ -1,4 +1,4 @@
-import { goQuote } from './go-format.js';
+import { goQuote } from '../util/go-format.js';
 import {
   LabelSelector,
   type LabelRequirement,

@@ -1,4 +1,4 @@
-import { goJsonMarshal, goQuote } from './go-format.js';
+import { goJsonMarshal, goQuote } from '../util/go-format.js';
 
 /*
  * Label key and value rules with apimachinery 1.32's wording (`util/validation`: IsQualifiedName,

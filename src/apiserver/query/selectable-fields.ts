@@ -1,4 +1,4 @@
-import { goSprintV } from './go-format.js';
+import { goSprintV } from '../util/go-format.js';
 import { findJsonPathResults } from './jsonpath-evaluate.js';
 import { parseJsonPathExpression } from './jsonpath-parser.js';
 import type { KubeObject } from '../registry/resource-definition.js';

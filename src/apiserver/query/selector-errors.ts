@@ -1,5 +1,5 @@
 import { type StatusError, statusErrors } from '../errors/status-error.js';
-import { goQuote } from './go-format.js';
+import { goQuote } from '../util/go-format.js';
 
 /**
  * A label or field selector that does not parse, or a metav1.LabelSelector that does not convert. The

@@ -5,7 +5,7 @@ import type {
   TableColumnDefinition,
   TablePrinter,
 } from '../registry/resource-definition.js';
-import { goQuote } from './go-format.js';
+import { goQuote } from '../util/go-format.js';
 
 /*
  * `meta.k8s.io/v1` Table responses (apiserver `endpoints/handlers/response.go` `asTable`): the printer

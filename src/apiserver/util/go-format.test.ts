@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { goFormatFloat, goFormatNumber, goJsonMarshal, goQuote, goRuneU, goSprintV } from './go-format.js';
-import { formatRfc3339Utc, parseRfc3339 } from './rfc3339.js';
+import { formatRfc3339Utc, parseRfc3339 } from '../query/rfc3339.js';
 
 describe('Go formatting', () => {
   it('formats float64 like %v (exponent from 1e6 up and below 1e-4)', () => {
