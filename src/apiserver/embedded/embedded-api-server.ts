@@ -66,6 +66,7 @@ export async function startEmbeddedApiServer(options: EmbeddedApiServerOptions):
     schemaFor: wiring.schemaFor,
     fieldManager: wiring.fieldManager,
     storageDefFor: (def) => wiring.storageDefFor(catalog, def),
+    convert: wiring.convert,
     namespaceGate: (ns, def, name) => lifecycle.namespaces?.gate(ns, def, name),
     strategicMergePatch: wiring.strategicMergePatch,
     validateMeta: wiring.validateMeta,

@@ -10,6 +10,8 @@ import type { RbacAuthorizer } from '../auth/rbac-authorizer.js';
 import {
   builtinResources,
   checkWireFormat,
+  coreEventToEventsV1,
+  eventsV1ToCoreEvent,
   isStrategicMergePatchError,
   labelSelectorMatches,
   normalizeTimes,
@@ -51,6 +53,7 @@ export interface Wiring {
   schemaFor: (def: ResourceDefinition) => SchemaOps | undefined;
   fieldManager: FieldManager;
   storageDefFor: (catalog: ResourceCatalog, def: ResourceDefinition) => ResourceDefinition;
+  convert: (obj: KubeObject, from: ResourceDefinition, to: ResourceDefinition) => KubeObject;
   strategicMergePatch: (original: unknown, patch: unknown, def: ResourceDefinition) => unknown;
   validateMeta: (meta: ObjectMeta, def: ResourceDefinition, old: ObjectMeta | undefined) => FieldError[];
   admission: AdmissionPlugin[];
@@ -121,7 +124,10 @@ export function buildWiring(): Wiring {
   // CRD storage versions, cached per CRD revision: objects are stored in the storage version.
   const storageVersions = new Map<string, { rev: number; version: string }>();
   let registryRef: GenericRegistry | undefined;
+  const coreEvents = builtins.find((d) => d.group === '' && d.plural === 'events');
   const storageDefFor = (cat: ResourceCatalog, def: ResourceDefinition): ResourceDefinition => {
+    // One storage, two views: events.k8s.io/v1 Events live as core/v1 Events.
+    if (def.group === 'events.k8s.io' && def.plural === 'events' && coreEvents) return coreEvents;
     if (isBuiltinGroup(def.group) || !registryRef) return def;
     const kv = registryRef.store.get(`${CRD_PREFIX}${def.plural}.${def.group}`);
     if (!kv) return def;
@@ -153,6 +159,8 @@ export function buildWiring(): Wiring {
     schemaFor,
     fieldManager: new ManagedFieldsManager(),
     storageDefFor: (cat, def) => storageDefFor(cat, def),
+    convert: (obj, _from, to) =>
+      to.group === 'events.k8s.io' ? coreEventToEventsV1(obj) : eventsV1ToCoreEvent(obj),
     strategicMergePatch: (original, patch, def) => {
       if (!def.strategicMerge)
         throw statusErrors.unsupportedMediaType('application/strategic-merge-patch+json', []);

@@ -61,8 +61,13 @@ export interface GenericRegistryOptions {
   store: ObjectStore;
   schemaFor: (def: ResourceDefinition) => SchemaOps | undefined;
   fieldManager: FieldManager;
-  /** The definition objects are stored in (same group and plural, storage version). */
+  /**
+   * The definition objects are stored in: the storage version of a CRD, or another group's resource for kinds
+   * served in two groups (events.k8s.io/v1 Events are core/v1 Events in storage).
+   */
   storageDefFor: (def: ResourceDefinition) => ResourceDefinition;
+  /** Converts an object between two definitions of the same stored resource (beyond the apiVersion). */
+  convert?: (obj: KubeObject, from: ResourceDefinition, to: ResourceDefinition) => KubeObject;
   /** Namespace lifecycle check for namespaced creates: undefined if allowed, else the error. */
   namespaceGate?: (namespace: string, def: ResourceDefinition, name: string) => StatusError | undefined;
   /** Strategic merge patch, from builtins/. */
@@ -77,11 +82,11 @@ const CONTINUE_VERSION = 'meta.k8s.io/v1';
 const MAX_JSON_PATCH_OPERATIONS = 10000;
 
 /** etcd-style key of an object: `/registry/<group|core>/<plural>/[<namespace>/]<name>`. */
-export function storageKey(def: ResourceDefinition, namespace: string | undefined, name: string): string {
+function storageKey(def: ResourceDefinition, namespace: string | undefined, name: string): string {
   return `${storagePrefix(def, namespace)}${name}`;
 }
 
-export function storagePrefix(def: ResourceDefinition, namespace: string | undefined): string {
+function storagePrefix(def: ResourceDefinition, namespace: string | undefined): string {
   const base = `/registry/${def.group || 'core'}/${def.plural}/`;
   return def.namespaced && namespace ? `${base}${namespace}/` : base;
 }
@@ -118,15 +123,28 @@ export class GenericRegistry {
 
   /** Decodes a stored value into the requested version's shape. */
   decode(def: ResourceDefinition, kv: StoredKV): KubeObject {
-    const obj = JSON.parse(kv.value) as KubeObject;
+    let obj = JSON.parse(kv.value) as KubeObject;
+    const storageDef = this.#opts.storageDefFor(def);
+    if (storageDef.group !== def.group && this.#opts.convert) obj = this.#opts.convert(obj, storageDef, def);
     metaOf(obj).resourceVersion = String(kv.modRevision);
     obj.apiVersion = apiVersionOf(def);
     obj.kind = def.kind;
     return obj;
   }
 
+  /** The storage key of an object (`/registry/<group|core>/<plural>/[<namespace>/]<name>`). */
+  keyOf(def: ResourceDefinition, namespace: string | undefined, name: string): string {
+    return storageKey(this.#opts.storageDefFor(def), namespace, name);
+  }
+
+  /** The key prefix of a resource's objects, in one namespace or all. */
+  prefixOf(def: ResourceDefinition, namespace: string | undefined): string {
+    return storagePrefix(this.#opts.storageDefFor(def), namespace);
+  }
+
   #encode(def: ResourceDefinition, obj: KubeObject): string {
     const storageDef = this.#opts.storageDefFor(def);
+    if (storageDef.group !== def.group && this.#opts.convert) obj = this.#opts.convert(obj, def, storageDef);
     const copy = { ...obj, apiVersion: apiVersionOf(storageDef), kind: storageDef.kind };
     const meta = { ...metaOf(copy) };
     delete meta.resourceVersion;
@@ -135,20 +153,20 @@ export class GenericRegistry {
   }
 
   get(def: ResourceDefinition, namespace: string | undefined, name: string): KubeObject {
-    const kv = this.store.get(storageKey(def, namespace, name));
+    const kv = this.store.get(this.keyOf(def, namespace, name));
     if (!kv) throw statusErrors.notFound(groupResource(def), name);
     return this.decode(def, kv);
   }
 
   tryGet(def: ResourceDefinition, namespace: string | undefined, name: string): KubeObject | undefined {
-    const kv = this.store.get(storageKey(def, namespace, name));
+    const kv = this.store.get(this.keyOf(def, namespace, name));
     return kv ? this.decode(def, kv) : undefined;
   }
 
   // ---------------------------------------------------------------- list
 
   async list(def: ResourceDefinition, opts: ListOptions): Promise<ListResult> {
-    const prefix = storagePrefix(def, opts.namespace);
+    const prefix = this.prefixOf(def, opts.namespace);
     let revision: number | undefined;
     let startKey: string | undefined;
     if (opts.resourceVersionMatch && !opts.resourceVersion)
@@ -298,7 +316,7 @@ export class GenericRegistry {
       });
     if (meta.managedFields.length === 0) delete meta.managedFields;
 
-    const key = storageKey(def, meta.namespace, name);
+    const key = this.keyOf(def, meta.namespace, name);
     if (scope.dryRun) {
       if (this.store.get(key)) throw statusErrors.alreadyExists(groupResource(def), name);
       return obj;
@@ -334,7 +352,7 @@ export class GenericRegistry {
       throw statusErrors.badRequest(
         'the namespace of the provided object does not match the namespace sent on the request',
       );
-    const key = storageKey(def, namespace, name);
+    const key = this.keyOf(def, namespace, name);
     const kv = this.store.get(key);
     if (!kv) throw statusErrors.notFound(groupResource(def), name);
     if (!meta.resourceVersion && !def.strategy.allowUnconditionalUpdate)
@@ -402,7 +420,7 @@ export class GenericRegistry {
           `The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${patch.length}`,
         );
     }
-    const key = storageKey(def, namespace, name);
+    const key = this.keyOf(def, namespace, name);
     for (let attempt = 0; ; attempt++) {
       const kv = this.store.get(key);
       if (!kv) {
@@ -646,7 +664,7 @@ export class GenericRegistry {
     mutate: (obj: KubeObject) => boolean,
     manager: string,
   ): Promise<KubeObject | undefined> {
-    const key = storageKey(def, namespace, name);
+    const key = this.keyOf(def, namespace, name);
     for (let attempt = 0; attempt < 10; attempt++) {
       const kv = this.store.get(key);
       if (!kv) return undefined;
@@ -672,7 +690,7 @@ export class GenericRegistry {
     options: DeleteOptions,
     scope: RequestScope,
   ): Promise<DeleteResult> {
-    const key = storageKey(def, namespace, name);
+    const key = this.keyOf(def, namespace, name);
     for (let attempt = 0; ; attempt++) {
       const kv = this.store.get(key);
       if (!kv) throw statusErrors.notFound(groupResource(def), name);
@@ -920,8 +938,13 @@ function jsonPatchError(err: unknown, ops: jsonPatch.Operation[]): StatusError {
   const op = e.index !== undefined ? ops[e.index] : undefined;
   let why = (e.message ?? '').split('\n')[0] ?? '';
   if (name === 'TEST_OPERATION_FAILED') why = `testing value ${op?.path ?? ''} failed: test failed`;
-  else if (name === 'OPERATION_PATH_UNRESOLVABLE') why = `replace operation does not apply: doc is missing path: "${op?.path ?? ''}": missing value`;
-  if (name.startsWith('OPERATION_') && name !== 'OPERATION_PATH_UNRESOLVABLE' && name !== 'TEST_OPERATION_FAILED')
+  else if (name === 'OPERATION_PATH_UNRESOLVABLE')
+    why = `replace operation does not apply: doc is missing path: "${op?.path ?? ''}": missing value`;
+  if (
+    name.startsWith('OPERATION_') &&
+    name !== 'OPERATION_PATH_UNRESOLVABLE' &&
+    name !== 'TEST_OPERATION_FAILED'
+  )
     return statusErrors.badRequest(`error decoding patch: ${why}`);
   return new StatusError(422, 'Invalid', 'the server rejected our request due to an error in our request', {
     causes: [{ message: why }],

@@ -1,6 +1,6 @@
 import { statusErrors } from '../errors/status-error.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
-import { parseResourceVersion, storagePrefix } from '../registry/generic-registry.js';
+import { parseResourceVersion } from '../registry/generic-registry.js';
 import { type StoreEvent, StoreCompactedError, type StoreWatch } from '../registry/object-store.js';
 import type { KubeObject, ResourceDefinition } from '../registry/resource-definition.js';
 
@@ -44,7 +44,7 @@ export class WatchStream {
   start(): void {
     const { def, namespace } = this.req;
     const store = this.registry.store;
-    const prefix = storagePrefix(def, namespace);
+    const prefix = this.registry.prefixOf(def, namespace);
     const rv = this.req.resourceVersion;
     let from: number;
     if (rv === undefined || rv === '' || rv === '0' || this.req.sendInitialEvents) {
