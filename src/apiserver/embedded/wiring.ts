@@ -32,8 +32,12 @@ import type { AdmissionPlugin, FieldManager, SchemaOps } from '../registry/ports
 import type { ResourceCatalog } from '../registry/resource-catalog.js';
 import type { KubeObject, ObjectMeta, ResourceDefinition } from '../registry/resource-definition.js';
 import { SERVER_VERSION } from '../http/discovery.js';
-import { checkSchema, compileSchema } from '../admission/compiled-schema.js';
-import { validateObjectMeta, validateObjectMetaUpdate } from '../admission/object-meta.js';
+import {
+  compileSchema,
+  validateCustomResourceDefinition,
+  validateObjectMeta,
+  validateObjectMetaUpdate,
+} from '../admission/index.js';
 import { validateBuiltinName } from '../builtins/index.js';
 import {
   buildTableBuilder,
@@ -91,7 +95,10 @@ export function buildWiring(): Wiring {
         meta.finalizers = [...new Set([...(meta.finalizers ?? []), CLEANUP_FINALIZER])];
         obj.status = { conditions: [], acceptedNames: { plural: '', kind: '' }, storedVersions: [] };
       },
-      validate: (obj, old) => [...(crdBase.strategy.validate?.(obj, old) ?? []), ...validateCrdSchemas(obj)],
+      validate: (obj, old) => [
+        ...(crdBase.strategy.validate?.(obj, old) ?? []),
+        ...validateCustomResourceDefinition(obj, old),
+      ],
     },
   };
   const builtins = builtinResources
@@ -104,10 +111,7 @@ export function buildWiring(): Wiring {
     if (!def.schema) return undefined;
     let ops = schemas.get(def);
     if (!ops) {
-      // Built-in schemas describe metadata for OpenAPI; ObjectMeta itself is pruned and validated generically.
-      const { metadata: _metadata, ...properties } = def.schema.properties ?? {};
-      const schema = isBuiltinGroup(def.group) ? { ...def.schema, properties } : def.schema;
-      const compiled = compileSchema(schema, {
+      const compiled = compileSchema(def.schema, {
         ...(def.subresources.status ? { statusEnabled: true } : {}),
         ...(def.subresources.scale ? { scale: def.subresources.scale } : {}),
       });
@@ -214,23 +218,6 @@ export function buildWiring(): Wiring {
     },
     virtualCreates: (authorizer) => virtualCreates(authorizer),
   };
-}
-
-/** Every served version's schema must be structural, with valid defaults and compilable rules. */
-function validateCrdSchemas(crd: KubeObject): FieldError[] {
-  const spec = crd.spec as CrdSpec | undefined;
-  const errors: FieldError[] = [];
-  (spec?.versions ?? []).forEach((v, i) => {
-    const schema = v.schema?.openAPIV3Schema;
-    if (!schema) return;
-    errors.push(
-      ...checkSchema(schema, {
-        fieldPath: `spec.versions[${i}].schema.openAPIV3Schema`,
-        ...(v.subresources?.status ? { statusEnabled: true } : {}),
-      }).errors,
-    );
-  });
-  return errors;
 }
 
 function virtualCreates(authorizer: RbacAuthorizer): Record<string, VirtualCreate> {

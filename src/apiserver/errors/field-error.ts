@@ -29,9 +29,9 @@ export function formatBadValue(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Renders `<field>: <detail>` as apimachinery's field.Error.Error() does. */
+/** Renders `<field>: <detail>` as apimachinery's field.Error.Error() does (also when the field is empty). */
 export function fieldErrorMessage(e: FieldError): string {
-  return e.field ? `${e.field}: ${e.detail}` : e.detail;
+  return `${e.field}: ${e.detail}`;
 }
 
 export const fieldErrors = {

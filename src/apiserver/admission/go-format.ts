@@ -1,0 +1,110 @@
+/**
+ * How kube-apiserver (Go) prints values inside validation messages, for the few places where a JSON rendering
+ * would read differently: `%v` of float64, `%#v` of decoded JSON (`map[string]interface {}{...}`) and of
+ * `[]string`, and `time.Time.String()`.
+ */
+
+/** JSON values as decoded from a request body. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** strconv.FormatFloat(f, 'g', -1, 64), which is what `%v` prints for a float64. */
+export function goFloat(n: number): string {
+  if (!Number.isFinite(n)) return n > 0 ? '+Inf' : n < 0 ? '-Inf' : 'NaN';
+  if (n === 0) return '0';
+  const [mantissa = '0', expText = '0'] = n.toExponential().split('e');
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 6) {
+    const sign = exp < 0 ? '-' : '+';
+    const abs = Math.abs(exp);
+    return `${mantissa}e${sign}${abs < 10 ? `0${abs}` : String(abs)}`;
+  }
+  return String(n);
+}
+
+/** `%v` of a JSON number as Go decodes it: integral values are int64, the rest float64. */
+export function goNumber(n: number): string {
+  return Number.isInteger(n) && Math.abs(n) < 2 ** 63 ? String(n) : goFloat(n);
+}
+
+/** strconv.Quote for the characters JSON and Go treat alike (everything printable); close enough elsewhere. */
+export function goQuote(s: string): string {
+  return JSON.stringify(s);
+}
+
+/** `%#v` of a value decoded from JSON into interface{} (maps with sorted keys, as Go prints them). */
+export function goSharpV(value: unknown): string {
+  if (value === null || value === undefined) return 'interface {}(nil)';
+  if (typeof value === 'string') return goQuote(value);
+  if (typeof value === 'number') return goNumber(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (Array.isArray(value)) return `[]interface {}{${value.map(goSharpV).join(', ')}}`;
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value).sort();
+    return `map[string]interface {}{${keys.map((k) => `${goQuote(k)}:${goSharpV(value[k])}`).join(', ')}}`;
+  }
+  return Object.prototype.toString.call(value);
+}
+
+/** `%#v` of a []string: `[]string{"a", "b"}`. */
+export function goStringSlice(values: readonly string[]): string {
+  return `[]string{${values.map(goQuote).join(', ')}}`;
+}
+
+/** time.Time.String() of an RFC 3339 timestamp (`2024-01-02 03:04:05 +0000 UTC`); the input when unparsable. */
+export function goTime(rfc3339: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})[Tt](\d{2}:\d{2}:\d{2})(\.\d+)?([Zz]|([+-])(\d{2}):(\d{2}))$/.exec(rfc3339);
+  if (!m) return rfc3339;
+  const frac = m[3] ? m[3].replace(/0+$/, '') : '';
+  const fraction = frac === '.' ? '' : frac;
+  if (m[4] === 'Z' || m[4] === 'z') return `${m[1]} ${m[2]}${fraction} +0000 UTC`;
+  const zone = `${m[5]}${m[6]}${m[7]}`;
+  return `${m[1]} ${m[2]}${fraction} ${zone} ${zone}`;
+}
+
+/** Go's json.Marshal of decoded JSON: object keys sorted. */
+export function goJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(goJson).join(',')}]`;
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value)
+      .filter((k) => value[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${goJson(value[k])}`).join(',')}}`;
+  }
+  if (typeof value === 'bigint') return value.toString();
+  return JSON.stringify(value ?? null);
+}
+
+/** Structural equality of JSON values (key order ignored, array order significant). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
+  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
+  if (ak.length !== bk.length) return false;
+  for (const k of ak)
+    if (!Object.prototype.hasOwnProperty.call(bo, k) || !jsonEqual(ao[k], bo[k])) return false;
+  return true;
+}
+
+/** Deep copy of a JSON value. */
+export function cloneJson<T>(v: T): T {
+  return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
+}
+
+/** field.Path helpers: `a.b`, `a[key]`, `a[0]`. */
+export const child = (base: string, name: string): string => (base ? `${base}.${name}` : name);
+export const key = (base: string, k: string): string => `${base}[${k}]`;
+export const index = (base: string, i: number): string => `${base}[${i}]`;
