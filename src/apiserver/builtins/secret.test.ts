@@ -121,7 +121,7 @@ describe('ConfigMap strategy', () => {
 
   it('limits the total size to 1 MiB against the whole object', () => {
     assert.deepEqual(cmMessages({ data: { k: 'x'.repeat(1024 * 1024 + 1) } }), [
-      'Too long: may not be more than 1048576 bytes',
+      ': Too long: may not be more than 1048576 bytes',
     ]);
   });
 
