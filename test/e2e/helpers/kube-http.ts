@@ -42,7 +42,16 @@ export class KubeHttp {
     body?: unknown,
     contentType = 'application/json',
   ): Promise<KubeResponse> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return this.sendRaw(method, path, body === undefined ? undefined : JSON.stringify(body), contentType);
+  }
+
+  /** Sends the body bytes as given (malformed documents, other media types). */
+  sendRaw(
+    method: string,
+    path: string,
+    payload: string | undefined,
+    contentType = 'application/json',
+  ): Promise<KubeResponse> {
     return new Promise((resolve, reject) => {
       const req = request(
         {
