@@ -503,6 +503,51 @@ describe('kubectl 1.33 against the embedded API server', { skip: skip133 }, () =
     assert.match(out, /User "bob" cannot list resource "secrets"/);
   });
 
+  it('namespaces get a default ServiceAccount whose tokens authenticate', async () => {
+    await k.ok(['wait', '--for=jsonpath={.metadata.name}=default', 'sa/default', ...ns, '--timeout=10s']);
+    const token = (await k.ok(['create', 'token', 'default', ...ns, '--duration=10m'])).trim();
+    assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+    const kubeconfig = await k.file(
+      'token.kubeconfig',
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          {
+            name: 'c',
+            cluster: {
+              server: server.url,
+              'certificate-authority-data': Buffer.from(await readFile(server.paths.caCert)).toString(
+                'base64',
+              ),
+            },
+          },
+        ],
+        users: [{ name: 'sa', user: { token } }],
+        contexts: [{ name: 'c', context: { cluster: 'c', user: 'sa' } }],
+        'current-context': 'c',
+      }),
+    );
+    const robot = await Kubectl.create(KUBECTL_133!, kubeconfig);
+    assert.equal(
+      await robot.ok(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']),
+      'system:serviceaccount:smoke:default',
+    );
+  });
+
+  it('deployments are stored, scaled through their scale subresource and printed', async () => {
+    assert.match(
+      await k.ok(['create', 'deployment', 'web', ...ns, '--image=nginx']),
+      /deployment.apps\/web created/,
+    );
+    assert.match(await k.ok(['scale', 'deployment', 'web', ...ns, '--replicas=2']), /scaled/);
+    assert.equal(
+      await k.ok(['get', 'deploy', 'web', ...ns, '-o', 'jsonpath={.spec.replicas}/{.metadata.generation}']),
+      '2/2',
+    );
+    assert.match(await k.ok(['get', 'deploy', ...ns]), /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\s*$/m);
+  });
+
   it('deleting a CRD removes its resources and its API', async () => {
     await k.ok(['delete', 'crd', 'widgets.test.example.com', '--timeout=30s'], { timeoutMs: 40_000 });
     assert.match(await k.fails(['get', 'crd', 'widgets.test.example.com']), /NotFound/);

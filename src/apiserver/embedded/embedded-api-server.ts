@@ -1,8 +1,13 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bootstrapPolicy } from '../auth/bootstrap-policy.js';
 import { RbacAuthorizer } from '../auth/rbac-authorizer.js';
+import { ServiceAccountTokens } from '../auth/service-account-tokens.js';
 import { StoreRbacSource } from '../auth/store-rbac-source.js';
+import { DisruptionController } from '../workloads/disruption-controller.js';
+import { PodTerminator } from '../workloads/pod-terminator.js';
+import { ServiceAccountController } from '../workloads/service-account-controller.js';
+import { writeFileAtomic } from '../../pki/atomic-file.js';
 import { CrdController } from '../crd/crd-controller.js';
 import { GarbageCollector } from '../gc/garbage-collector.js';
 import { NamespaceController } from '../gc/namespace-controller.js';
@@ -83,6 +88,25 @@ export async function startEmbeddedApiServer(options: EmbeddedApiServerOptions):
   await seedCluster(registry, catalog, [...policy.clusterRoles, ...policy.clusterRoleBindings]);
   namespaces.start();
   gc.start();
+  // What kubelets and kube-controller-manager would do: finish graceful pod deletions, compute budgets,
+  // give every namespace its default ServiceAccount.
+  const pods = new PodTerminator(registry, catalog);
+  const disruption = new DisruptionController(registry, catalog);
+  const serviceAccounts = new ServiceAccountController(registry, catalog);
+  pods.start();
+  disruption.start();
+  serviceAccounts.start();
+
+  const saKeyPath = path.join(options.dataDir, 'pki', 'sa.key');
+  const saKeyPem = await readFile(saKeyPath, 'utf8').catch(async () => {
+    const pem = ServiceAccountTokens.generateKeyPem();
+    await writeFileAtomic(saKeyPath, pem);
+    return pem;
+  });
+  const saTokens = new ServiceAccountTokens({
+    privateKeyPem: saKeyPem,
+    lookup: (plural, ns, name) => registry.tryGet(catalog.get('', 'v1', plural)!, ns, name),
+  });
 
   const rbac = new StoreRbacSource(store);
   const authorizer = new RbacAuthorizer(rbac);
@@ -92,7 +116,7 @@ export async function startEmbeddedApiServer(options: EmbeddedApiServerOptions):
     selectorFor: wiring.selectorFor,
     decodeProtobuf: wiring.decodeProtobuf,
     checkWireFormat: wiring.checkWireFormat,
-    subresources: wiring.subresources(registry),
+    subresources: { ...wiring.subresources(registry), 'serviceaccounts/token': saTokens.tokenRequestHandler },
     ...(options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
   });
   const server = new ApiServer({
@@ -104,7 +128,11 @@ export async function startEmbeddedApiServer(options: EmbeddedApiServerOptions):
     tls: { cert: pki.servingCertPem, key: pki.servingKeyPem, clientCa: pki.caPem },
     openApiV2: wiring.openApiV2,
     decodeProtobuf: wiring.decodeProtobuf,
-    virtualCreates: wiring.virtualCreates(authorizer),
+    tokens: saTokens.authenticate,
+    virtualCreates: {
+      ...wiring.virtualCreates(authorizer),
+      'authentication.k8s.io/tokenreviews': (body) => saTokens.tokenReview(body),
+    },
   });
   await server.listen(options.host, options.port);
 
@@ -129,6 +157,9 @@ export async function startEmbeddedApiServer(options: EmbeddedApiServerOptions):
     catalog,
     async stop(): Promise<void> {
       await server.close();
+      await pods.stop();
+      await disruption.stop();
+      await serviceAccounts.stop();
       crds.stop();
       namespaces.stop();
       await gc.stop();

@@ -113,7 +113,8 @@ export function buildWiring(): Wiring {
     if (!ops) {
       const compiled = compileSchema(def.schema, {
         ...(def.subresources.status ? { statusEnabled: true } : {}),
-        ...(def.subresources.scale ? { scale: def.subresources.scale } : {}),
+        // Built-in scale paths may point at objects (Deployment .spec.selector); the CRD scale rules do not apply.
+        ...(def.subresources.scale && !isBuiltinGroup(def.group) ? { scale: def.subresources.scale } : {}),
       });
       ops = {
         prune: (obj) => compiled.prune(obj),

@@ -757,7 +757,7 @@ describe('decodeKubernetesProtobuf: errors', () => {
       415,
     );
     assert.match(err.message, /Widget \(test\.example\.com\/v1\).*application\/json/);
-    assertDecodeError(envelope('apps/v1', 'Deployment', new Uint8Array(0)), 'UnsupportedKind', 415);
+    assertDecodeError(envelope('batch/v1', 'Job', new Uint8Array(0)), 'UnsupportedKind', 415);
     assertDecodeError(envelope('v2', 'ConfigMap', new Uint8Array(0)), 'UnsupportedKind', 415);
   });
 

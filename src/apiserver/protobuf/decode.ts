@@ -38,6 +38,8 @@ const KIND_MESSAGES: ReadonlyMap<string, string> = new Map([
   ['authentication.k8s.io/v1/SelfSubjectReview', 'SelfSubjectReview'],
   ['authentication.k8s.io/v1/TokenReview', 'TokenReview'],
   ['authentication.k8s.io/v1/TokenRequest', 'TokenRequest'],
+  ['apps/v1/Deployment', 'Deployment'],
+  ['apps/v1/DaemonSet', 'DaemonSet'],
   ['policy/v1/Eviction', 'Eviction'],
   ['policy/v1/PodDisruptionBudget', 'PodDisruptionBudget'],
   ['coordination.k8s.io/v1/Lease', 'Lease'],

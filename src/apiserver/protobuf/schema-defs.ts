@@ -1135,6 +1135,92 @@ PodDisruptionBudgetStatus {
   6 expectedPods int32 req
   7 conditions []Condition
 }
+# ---- apps/v1 (Deployment, DaemonSet; stored and served, not run) ----
+PodTemplateSpec {
+  1 metadata ObjectMeta
+  2 spec PodSpec
+}
+Deployment {
+  1 metadata ObjectMeta
+  2 spec DeploymentSpec
+  3 status DeploymentStatus
+}
+DeploymentSpec {
+  1 replicas int32 ptr
+  2 selector LabelSelector ptr
+  3 template PodTemplateSpec
+  4 strategy DeploymentStrategy
+  5 minReadySeconds int32
+  6 revisionHistoryLimit int32 ptr
+  7 paused bool
+  9 progressDeadlineSeconds int32 ptr
+}
+DeploymentStrategy {
+  1 type string
+  2 rollingUpdate RollingUpdateDeployment ptr
+}
+RollingUpdateDeployment {
+  1 maxUnavailable IntOrString ptr
+  2 maxSurge IntOrString ptr
+}
+DeploymentStatus {
+  1 observedGeneration int64
+  2 replicas int32
+  3 updatedReplicas int32
+  7 readyReplicas int32
+  4 availableReplicas int32
+  5 unavailableReplicas int32
+  9 terminatingReplicas int32 ptr
+  6 conditions []DeploymentCondition
+  8 collisionCount int32 ptr
+}
+DeploymentCondition {
+  1 type string req
+  2 status string req
+  6 lastUpdateTime Time
+  7 lastTransitionTime Time
+  4 reason string
+  5 message string
+}
+DaemonSet {
+  1 metadata ObjectMeta
+  2 spec DaemonSetSpec
+  3 status DaemonSetStatus
+}
+DaemonSetSpec {
+  1 selector LabelSelector ptr
+  2 template PodTemplateSpec
+  3 updateStrategy DaemonSetUpdateStrategy
+  4 minReadySeconds int32
+  6 revisionHistoryLimit int32 ptr
+}
+DaemonSetUpdateStrategy {
+  1 type string
+  2 rollingUpdate RollingUpdateDaemonSet ptr
+}
+RollingUpdateDaemonSet {
+  1 maxUnavailable IntOrString ptr
+  2 maxSurge IntOrString ptr
+}
+DaemonSetStatus {
+  1 currentNumberScheduled int32 req
+  2 numberMisscheduled int32 req
+  3 desiredNumberScheduled int32 req
+  4 numberReady int32 req
+  5 observedGeneration int64
+  6 updatedNumberScheduled int32
+  7 numberAvailable int32
+  8 numberUnavailable int32
+  9 collisionCount int32 ptr
+  10 conditions []DaemonSetCondition
+}
+DaemonSetCondition {
+  1 type string req
+  2 status string req
+  3 lastTransitionTime Time
+  4 reason string
+  5 message string
+}
 # ---- coordination.k8s.io/v1 ----
 Lease {
   1 metadata ObjectMeta
