@@ -41,7 +41,8 @@ export class GarbageCollector {
   start(): void {
     const snapshot = this.#registry.store.range('/registry/');
     for (const kv of snapshot.kvs) this.#upsert(kv.key, JSON.parse(kv.value) as KubeObject);
-    for (const uid of this.#nodes.keys()) this.#queue.add(uid);
+    // Only dependents and objects being deleted can need work; the rest are just owners in the graph.
+    for (const [uid, node] of this.#nodes) if (node.owners.length > 0 || node.deleting) this.#queue.add(uid);
     this.#watch = this.#registry.store.watch(
       '/registry/',
       snapshot.revision,
