@@ -1,4 +1,6 @@
 import { statusErrors } from '../errors/status-error.js';
+import { parseFieldSelector, requiredValue } from '../query/field-selector.js';
+import { isSelectorParseError } from '../query/selector-errors.js';
 import type { Attributes } from './attributes.js';
 
 /** What a request is about, as apiserver's RequestInfoFactory derives it from method, path and query. */
@@ -148,56 +150,10 @@ function isPathSegmentName(name: string): boolean {
  */
 export function exactNameFromFieldSelector(selector: string | null): string | undefined {
   if (!selector) return undefined;
-  const terms = splitTerms(selector).sort();
-  let found: string | undefined;
-  for (const term of terms) {
-    if (term === '') continue;
-    const parsed = splitTerm(term);
-    if (!parsed) return undefined;
-    const value = unescapeValue(parsed.rhs);
-    if (value === undefined) return undefined;
-    if (found === undefined && parsed.op !== '!=' && parsed.lhs === 'metadata.name') found = value;
+  try {
+    return requiredValue(parseFieldSelector(selector), 'metadata.name');
+  } catch (err) {
+    if (isSelectorParseError(err)) return undefined;
+    throw err;
   }
-  return found;
-}
-
-function splitTerms(selector: string): string[] {
-  const terms: string[] = [];
-  let start = 0;
-  let inSlash = false;
-  for (let i = 0; i < selector.length; i++) {
-    const c = selector[i];
-    if (inSlash) inSlash = false;
-    else if (c === '\\') inSlash = true;
-    else if (c === ',') {
-      terms.push(selector.slice(start, i));
-      start = i + 1;
-    }
-  }
-  terms.push(selector.slice(start));
-  return terms;
-}
-
-function splitTerm(term: string): { lhs: string; op: string; rhs: string } | undefined {
-  for (let i = 0; i < term.length; i++) {
-    for (const op of ['!=', '==', '=']) {
-      if (term.startsWith(op, i)) return { lhs: term.slice(0, i), op, rhs: term.slice(i + op.length) };
-    }
-  }
-  return undefined;
-}
-
-function unescapeValue(s: string): string | undefined {
-  let out = '';
-  let inSlash = false;
-  for (const c of s) {
-    if (inSlash) {
-      if (c !== '\\' && c !== ',' && c !== '=') return undefined;
-      out += c;
-      inSlash = false;
-    } else if (c === '\\') inSlash = true;
-    else if (c === ',' || c === '=') return undefined;
-    else out += c;
-  }
-  return inSlash ? undefined : out;
 }

@@ -1,3 +1,4 @@
+import type { PrinterColumn } from '../query/custom-resource-table.js';
 import type {
   JSONSchemaProps,
   KubeObject,
@@ -6,14 +7,7 @@ import type {
   TablePrinter,
 } from '../registry/resource-definition.js';
 
-export interface PrinterColumn {
-  name: string;
-  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
-  format?: string;
-  description?: string;
-  priority?: number;
-  jsonPath: string;
-}
+export type { PrinterColumn };
 
 interface CrdVersion {
   name: string;
