@@ -1,3 +1,4 @@
+import { deepEqual } from '../util/deep-equal.js';
 /**
  * How kube-apiserver (Go) prints values inside validation messages, for the few places where a JSON rendering
  * would read differently: `%v` of float64, `%#v` of decoded JSON (`map[string]interface {}{...}`) and of
@@ -11,29 +12,9 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** strconv.FormatFloat(f, 'g', -1, 64), which is what `%v` prints for a float64. */
-export function goFloat(n: number): string {
-  if (!Number.isFinite(n)) return n > 0 ? '+Inf' : n < 0 ? '-Inf' : 'NaN';
-  if (n === 0) return '0';
-  const [mantissa = '0', expText = '0'] = n.toExponential().split('e');
-  const exp = Number(expText);
-  if (exp < -4 || exp >= 6) {
-    const sign = exp < 0 ? '-' : '+';
-    const abs = Math.abs(exp);
-    return `${mantissa}e${sign}${abs < 10 ? `0${abs}` : String(abs)}`;
-  }
-  return String(n);
-}
-
-/** `%v` of a JSON number as Go decodes it: integral values are int64, the rest float64. */
-export function goNumber(n: number): string {
-  return Number.isInteger(n) && Math.abs(n) < 2 ** 63 ? String(n) : goFloat(n);
-}
-
-/** strconv.Quote for the characters JSON and Go treat alike (everything printable); close enough elsewhere. */
-export function goQuote(s: string): string {
-  return JSON.stringify(s);
-}
+// `%v` of float64 and of JSON numbers, and strconv.Quote: the shared Go formatting of util/go-format.
+export { goFormatFloat as goFloat, goFormatNumber as goNumber, goQuote } from '../util/go-format.js';
+import { goFormatNumber as goNumber, goQuote } from '../util/go-format.js';
 
 /** `%#v` of a value decoded from JSON into interface{} (maps with sorted keys, as Go prints them). */
 export function goSharpV(value: unknown): string {
@@ -79,25 +60,8 @@ export function goJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** Structural equality of JSON values (key order ignored, array order significant). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const ak = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  const bk = Object.keys(bo).filter((k) => bo[k] !== undefined);
-  if (ak.length !== bk.length) return false;
-  for (const k of ak)
-    if (!Object.prototype.hasOwnProperty.call(bo, k) || !jsonEqual(ao[k], bo[k])) return false;
-  return true;
-}
+/** Structural equality of JSON values: the API server's one implementation. */
+export const jsonEqual = deepEqual;
 
 /** Deep copy of a JSON value. */
 export function cloneJson<T>(v: T): T {
