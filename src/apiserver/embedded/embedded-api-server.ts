@@ -33,6 +33,8 @@ export interface EmbeddedApiServerOptions {
   inMemory?: boolean;
   /** Watch bookmark interval in milliseconds (upstream: a minute). */
   bookmarkIntervalMs?: number;
+  /** Run the kubelet-less workload controllers (pods, budgets, service accounts); default true. */
+  workloadControllers?: boolean;
 }
 
 export interface EmbeddedApiServer {
@@ -93,9 +95,11 @@ export async function startEmbeddedApiServer(options: EmbeddedApiServerOptions):
   const pods = new PodTerminator(registry, catalog);
   const disruption = new DisruptionController(registry, catalog);
   const serviceAccounts = new ServiceAccountController(registry, catalog);
-  pods.start();
-  disruption.start();
-  serviceAccounts.start();
+  if (options.workloadControllers !== false) {
+    pods.start();
+    disruption.start();
+    serviceAccounts.start();
+  }
 
   const saKeyPath = path.join(options.dataDir, 'pki', 'sa.key');
   const saKeyPem = await readFile(saKeyPath, 'utf8').catch(async () => {

@@ -41,7 +41,13 @@ describe('DisruptionController', () => {
 
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'capi-disruption-'));
-    server = await startEmbeddedApiServer({ dataDir, host: '127.0.0.1', port: 0, inMemory: true });
+    server = await startEmbeddedApiServer({
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      inMemory: true,
+      workloadControllers: false,
+    });
     podDef = server.catalog.get('', 'v1', 'pods')!;
     pdbDef = server.catalog.get('policy', 'v1', 'poddisruptionbudgets')!;
     controller = new DisruptionController(server.registry, server.catalog);

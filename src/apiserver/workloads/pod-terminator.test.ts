@@ -26,7 +26,13 @@ describe('PodTerminator', () => {
 
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'capi-pod-terminator-'));
-    server = await startEmbeddedApiServer({ dataDir, host: '127.0.0.1', port: 0, inMemory: true });
+    server = await startEmbeddedApiServer({
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      inMemory: true,
+      workloadControllers: false,
+    });
     podDef = server.catalog.get('', 'v1', 'pods')!;
   });
   after(async () => {

@@ -28,7 +28,13 @@ describe('ServiceAccountController', () => {
 
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'capi-service-accounts-'));
-    server = await startEmbeddedApiServer({ dataDir, host: '127.0.0.1', port: 0, inMemory: true });
+    server = await startEmbeddedApiServer({
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      inMemory: true,
+      workloadControllers: false,
+    });
     saDef = server.catalog.get('', 'v1', 'serviceaccounts')!;
     nsDef = server.catalog.get('', 'v1', 'namespaces')!;
     // A namespace that exists before the controller starts.
