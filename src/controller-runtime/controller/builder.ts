@@ -52,7 +52,7 @@ export class ControllerBuilder {
     map: MapFunc<T>,
     options: BuilderWatchOptions<T> = {},
   ): this {
-    this.#watches.push({ type, map: map as MapFunc, predicates: (options.predicates ?? []) });
+    this.#watches.push({ type, map: map as MapFunc, predicates: options.predicates ?? [] });
     return this;
   }
 
