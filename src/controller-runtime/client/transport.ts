@@ -3,9 +3,9 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ControllerRuntimeMetrics } from '../metrics/metrics.js';
+import { BucketRateLimiter } from '../workqueue/rate-limiters.js';
 import { apiErrorFromStatus, TooManyRequestsError, TransportError } from './errors.js';
 import type { RestConfig } from './rest-config.js';
-import { TokenBucket } from './token-bucket.js';
 
 export const DEFAULT_QPS = 100;
 export const DEFAULT_BURST = 200;
@@ -40,7 +40,8 @@ export class Transport {
   readonly config: RestConfig;
   readonly #agent: http.Agent;
   readonly #base: URL;
-  readonly #bucket: TokenBucket;
+  /** One shared token bucket: `when` books the next token and says how long to wait for it. */
+  readonly #bucket: BucketRateLimiter<string>;
   readonly #metrics?: ControllerRuntimeMetrics;
   readonly #host: string;
   #cachedToken?: { value: string; readAt: number };
@@ -50,7 +51,10 @@ export class Transport {
     this.#base = new URL(config.server);
     this.#host = this.#base.host;
     this.#metrics = metrics;
-    this.#bucket = new TokenBucket(config.qps ?? DEFAULT_QPS, config.burst ?? DEFAULT_BURST);
+    this.#bucket = new BucketRateLimiter({
+      qps: config.qps ?? DEFAULT_QPS,
+      burst: config.burst ?? DEFAULT_BURST,
+    });
     if (this.#base.protocol === 'https:') {
       this.#agent = new https.Agent({
         keepAlive: true,
@@ -111,7 +115,7 @@ export class Transport {
   }
 
   async #send(spec: RequestSpec): Promise<IncomingMessage> {
-    const wait = this.#bucket.reserve();
+    const wait = this.#bucket.when(spec.verb);
     this.#metrics?.restClientRateLimiterDuration.observe({ verb: spec.verb, host: this.#host }, wait / 1000);
     if (wait > 0) await sleep(wait, undefined, { signal: spec.signal });
     const prefix = this.#base.pathname.replace(/\/$/, '');
