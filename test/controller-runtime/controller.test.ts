@@ -6,7 +6,8 @@ import type { KubeObject } from '../../src/controller-runtime/api/object.js';
 import { ControllerBuilder } from '../../src/controller-runtime/controller/builder.js';
 import { generationChangedPredicate } from '../../src/controller-runtime/controller/predicates.js';
 import { type Request, TerminalError } from '../../src/controller-runtime/controller/reconciler.js';
-import { silentLogger } from '../../src/controller-runtime/log/logger.js';
+import { PassThrough } from 'node:stream';
+import { createLogger, silentLogger } from '../../src/controller-runtime/log/logger.js';
 import { Manager, type ManagerOptions } from '../../src/controller-runtime/manager/manager.js';
 import { ItemExponentialFailureRateLimiter } from '../../src/controller-runtime/workqueue/index.js';
 import {
@@ -315,5 +316,46 @@ describe('controllers and the manager against the embedded API server', () => {
       return;
     }
     assert.equal(promtool.status, 0, `promtool check metrics:\n${promtool.stdout}${promtool.stderr}`);
+  });
+  it('logs each reconcile with controller, kind, namespace, name and its own reconcileID', async () => {
+    const ns1 = await namespace();
+    const sink = new PassThrough();
+    let text = '';
+    sink.on('data', (c: Buffer) => (text += c.toString()));
+    const mgr = manager({ logger: createLogger({ level: 'info', destination: sink }) });
+    let calls = 0;
+    new ControllerBuilder(mgr)
+      .for(CONFIG_MAP, {
+        predicates: [{ create: (o: KubeObject) => o.metadata.namespace === ns1, update: () => false }],
+      })
+      .named('logging')
+      .complete({
+        reconcile: (_req, { log }) => {
+          log.info('reconciling');
+          return Promise.resolve(++calls === 1 ? { requeueAfterMs: 10 } : undefined);
+        },
+      });
+    const abort = new AbortController();
+    const run = mgr.start(abort.signal);
+    await mgr.elected();
+    await api.client.create({ ...CONFIG_MAP, metadata: { name: 'logged', namespace: ns1 } });
+    await eventually(() => calls >= 2, 'two reconciles');
+    abort.abort();
+    await run;
+    const lines = text
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.msg === 'reconciling');
+    assert.equal(lines.length, 2);
+    for (const line of lines) {
+      assert.equal(line.controller, 'logging');
+      assert.equal(line.kind, 'ConfigMap');
+      assert.equal(line.namespace, ns1);
+      assert.equal(line.name, 'logged');
+      assert.equal(line.level, 'info');
+      assert.match(String(line.reconcileID), /^[0-9a-f-]{36}$/);
+    }
+    assert.notEqual(lines[0]?.reconcileID, lines[1]?.reconcileID);
   });
 });
