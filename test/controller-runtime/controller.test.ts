@@ -13,7 +13,6 @@ import { ItemExponentialFailureRateLimiter } from '../../src/controller-runtime/
 import {
   CONFIG_MAP,
   eventually,
-  installWidgetCrd,
   startTestApiServer,
   type TestApiServer,
   WIDGET,
@@ -55,8 +54,7 @@ describe('controllers and the manager against the embedded API server', () => {
     });
 
   before(async () => {
-    api = await startTestApiServer();
-    await installWidgetCrd(api.client);
+    api = await startTestApiServer({ widgets: true });
   });
   after(async () => {
     await api?.stop();

@@ -40,10 +40,7 @@ describe('Informer against the embedded API server', () => {
   let api: TestApiServer;
 
   before(async () => {
-    api = await startTestApiServer({ bookmarkIntervalMs: 200 });
-    for (const name of ['churn', 'cache-a', 'cache-b']) {
-      await api.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-    }
+    api = await startTestApiServer({ bookmarkIntervalMs: 200, namespaces: ['churn', 'cache-a', 'cache-b'] });
   });
   after(async () => {
     await api?.stop();

@@ -16,13 +16,7 @@ import {
 } from '../../src/controller-runtime/client/errors.js';
 import { KubeClient } from '../../src/controller-runtime/client/kube-client.js';
 import { metricsFor } from '../../src/controller-runtime/metrics/metrics.js';
-import {
-  CONFIG_MAP,
-  installWidgetCrd,
-  startTestApiServer,
-  type TestApiServer,
-  WIDGET,
-} from './helpers/api-server.js';
+import { CONFIG_MAP, startTestApiServer, type TestApiServer, WIDGET } from './helpers/api-server.js';
 
 const NS = 'client-test';
 
@@ -36,10 +30,8 @@ describe('KubeClient against the embedded API server', () => {
   let client: KubeClient;
 
   before(async () => {
-    api = await startTestApiServer();
+    api = await startTestApiServer({ namespaces: [NS], widgets: true });
     client = api.client;
-    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-    await installWidgetCrd(client);
   });
   after(async () => {
     await api?.stop();

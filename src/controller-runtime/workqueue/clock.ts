@@ -8,3 +8,14 @@ export interface Clock {
 
 /** Monotonic, so a wall-clock jump (NTP step, suspend/resume) neither shortens nor stretches a backoff. */
 export const systemClock: Clock = { now: () => performance.now() };
+
+/** A clock tests move by hand. */
+export class FakeClock implements Clock {
+  #now = 1_000_000;
+  now(): number {
+    return this.#now;
+  }
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+}

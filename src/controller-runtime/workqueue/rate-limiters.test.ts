@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Clock } from './clock.js';
+import { FakeClock } from './clock.js';
 import {
   BucketRateLimiter,
   defaultControllerRateLimiter,
   ItemExponentialFailureRateLimiter,
   MaxOfRateLimiter,
 } from './rate-limiters.js';
-
-class FakeClock implements Clock {
-  #now = 1_000_000;
-  now(): number {
-    return this.#now;
-  }
-  advance(ms: number): void {
-    this.#now += ms;
-  }
-}
 
 describe('ItemExponentialFailureRateLimiter', () => {
   it('doubles from 5 ms per failure of the same item, independently per item', () => {

@@ -6,19 +6,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Registry } from 'prom-client';
 import { type ControllerRuntimeMetrics, metricsFor } from '../metrics/metrics.js';
-import type { Clock } from './clock.js';
+import { FakeClock } from './clock.js';
 import { ItemExponentialFailureRateLimiter, type RateLimiter } from './rate-limiters.js';
 import { LOW_PRIORITY, type WorkItem, WorkQueue } from './workqueue.js';
-
-class FakeClock implements Clock {
-  #now = 1_000_000;
-  now(): number {
-    return this.#now;
-  }
-  advance(ms: number): void {
-    this.#now += ms;
-  }
-}
 
 /** Each test reports to its own registry so counts do not leak between tests. */
 const freshMetrics = (): ControllerRuntimeMetrics => metricsFor(new Registry());

@@ -25,7 +25,14 @@ export interface TestApiServer {
 }
 
 export async function startTestApiServer(
-  options: { bookmarkIntervalMs?: number; inMemory?: boolean } = {},
+  options: {
+    bookmarkIntervalMs?: number;
+    inMemory?: boolean;
+    /** Namespaces to create up front. */
+    namespaces?: string[];
+    /** Install the Widget CRD (test/e2e/fixtures/widget.ts) and wait until it is served. */
+    widgets?: boolean;
+  } = {},
 ): Promise<TestApiServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'capi-cr-'));
   const server = await startEmbeddedApiServer({
@@ -48,6 +55,10 @@ export async function startTestApiServer(
   };
   const registry = new Registry();
   const client = newClient({ metrics: metricsFor(registry) });
+  for (const name of options.namespaces ?? []) {
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  }
+  if (options.widgets) await installWidgetCrd(client);
   return {
     server,
     dataDir,

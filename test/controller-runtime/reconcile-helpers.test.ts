@@ -19,13 +19,7 @@ import {
 } from '../../src/controller-runtime/helpers/owner-references.js';
 import { PatchHelper } from '../../src/controller-runtime/helpers/patch-helper.js';
 import { silentLogger } from '../../src/controller-runtime/log/logger.js';
-import {
-  CONFIG_MAP,
-  installWidgetCrd,
-  startTestApiServer,
-  type TestApiServer,
-  WIDGET,
-} from '../controller-runtime/helpers/api-server.js';
+import { CONFIG_MAP, startTestApiServer, type TestApiServer, WIDGET } from './helpers/api-server.js';
 
 const NS = 'helpers';
 const EVENT: TypeRef = { apiVersion: 'v1', kind: 'Event' };
@@ -56,10 +50,8 @@ describe('controller-runtime helpers against the embedded API server', () => {
   let client: KubeClient;
 
   before(async () => {
-    api = await startTestApiServer();
+    api = await startTestApiServer({ namespaces: [NS], widgets: true });
     client = api.client;
-    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-    await installWidgetCrd(client);
   });
   after(async () => {
     await api?.stop();
