@@ -7,7 +7,7 @@ import { Backoff } from '../../src/controller-runtime/cache/backoff.js';
 import { OWNER_UID_INDEX } from '../../src/controller-runtime/cache/indexed-store.js';
 import { Informer } from '../../src/controller-runtime/cache/informer.js';
 import { InformerCache } from '../../src/controller-runtime/cache/informer-cache.js';
-import { NotFoundError } from '../../src/controller-runtime/client/errors.js';
+import { NoKindMatchError, NotFoundError } from '../../src/controller-runtime/client/errors.js';
 import { KubeClient } from '../../src/controller-runtime/client/kube-client.js';
 import { metricsFor } from '../../src/controller-runtime/metrics/metrics.js';
 import { CONFIG_MAP, eventually, startTestApiServer, type TestApiServer } from './helpers/api-server.js';
@@ -225,6 +225,19 @@ describe('Informer against the embedded API server', () => {
       () => informer.store.get('cache-b/seen') === undefined,
       'the unlabelled object to leave',
     );
+    abort.abort();
+    await cache.stopped();
+  });
+  it('fails a read of a kind the server does not serve instead of hanging', async () => {
+    const abort = new AbortController();
+    const cache = new InformerCache({ client: api.newClient() });
+    cache.start(abort.signal);
+    const started = performance.now();
+    await assert.rejects(
+      cache.get({ apiVersion: 'nowhere.example.com/v1', kind: 'Gadget' }, { name: 'x' }),
+      NoKindMatchError,
+    );
+    assert.ok(performance.now() - started < 5000);
     abort.abort();
     await cache.stopped();
   });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { type KubeObject, keyString, type ObjectKey, type TypeRef } from '../api/object.js';
 import type { LabelSelectorInput, ListOptions, ObjectList, Reader, Watcher } from '../client/client.js';
-import { NotFoundError } from '../client/errors.js';
+import { isNoKindMatch, NotFoundError } from '../client/errors.js';
 import { LabelSelector } from '../client/label-selector.js';
 import { silentLogger } from '../log/logger.js';
 import { type IndexFunc, NAMESPACE_INDEX } from './indexed-store.js';
@@ -96,6 +96,11 @@ export class InformerCache implements Reader {
     return results.every(Boolean);
   }
 
+  /** Whether every informer created so far has listed once (the manager's readiness check). */
+  hasSynced(): boolean {
+    return [...this.#informers.values()].every((i) => i.hasSynced());
+  }
+
   /** Waits for the informer loops to end after the start signal aborted. */
   async stopped(): Promise<void> {
     await Promise.allSettled([...this.#runs]);
@@ -156,8 +161,25 @@ export class InformerCache implements Reader {
     const informer = this.getInformer<T>(type);
     if (!informer.hasSynced()) {
       if (!this.#signal) throw new Error(`the cache is not started; cannot read ${type.kind} yet`);
-      if (!(await informer.waitForSync(signal ?? this.#signal))) {
-        throw new Error(`cache stopped before ${type.kind} was synced`);
+      // A kind the server does not serve (CRD not installed) fails the read instead of hanging it;
+      // the informer keeps retrying in the background and serves reads once the CRD appears.
+      const noKind = (): Error | undefined => {
+        const err = informer.lastListError;
+        return isNoKindMatch(err) ? err : undefined;
+      };
+      const abort = new AbortController();
+      const watchdog = setInterval(() => {
+        if (noKind()) abort.abort();
+      }, 50);
+      try {
+        const wait = AbortSignal.any([abort.signal, signal ?? this.#signal]);
+        if (!(await informer.waitForSync(wait))) {
+          const err = noKind();
+          if (err) throw err;
+          throw new Error(`cache stopped before ${type.kind} was synced`);
+        }
+      } finally {
+        clearInterval(watchdog);
       }
     }
     return informer;

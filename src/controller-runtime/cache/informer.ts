@@ -55,6 +55,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   #syncWaiters: (() => void)[] = [];
   #running?: Promise<void>;
   #relists = 0;
+  #lastListError?: unknown;
 
   constructor(options: InformerOptions) {
     this.type = options.type;
@@ -77,6 +78,11 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   hasSynced(): boolean {
     return this.#synced;
+  }
+
+  /** Why the last list failed (cleared by a successful one): lets readers fail fast, e.g. on a missing CRD. */
+  get lastListError(): unknown {
+    return this.#lastListError;
   }
 
   get running(): boolean {
@@ -123,11 +129,22 @@ export class Informer<T extends KubeObject = KubeObject> {
       while (!signal.aborted) {
         try {
           if (needList) {
-            await this.#listAndReplace(signal);
+            try {
+              await this.#listAndReplace(signal);
+            } catch (err) {
+              this.#lastListError = err;
+              throw err;
+            }
+            this.#lastListError = undefined;
             needList = false;
             this.#backoff.reset();
           }
-          await this.#watch(signal);
+          const opened = performance.now();
+          const events = await this.#watch(signal);
+          // A server that keeps closing watches at once must not turn this loop into a busy spin.
+          if (events === 0 && performance.now() - opened < 1000 && !signal.aborted) {
+            await sleep(this.#backoff.nextDelayMs(), undefined, { signal }).catch(() => undefined);
+          }
         } catch (err) {
           if (signal.aborted) break;
           if (isGone(err)) {
@@ -201,7 +218,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     return { ...first, items, metadata: { resourceVersion: first.metadata.resourceVersion } };
   }
 
-  async #watch(signal: AbortSignal): Promise<void> {
+  /** Follows one watch request to its end; returns how many events it delivered. */
+  async #watch(signal: AbortSignal): Promise<number> {
+    let count = 0;
     const stream = this.#options.client.watch<T>(this.type, {
       namespace: this.#options.namespace,
       labelSelector: this.#options.labelSelector,
@@ -237,7 +256,9 @@ export class Informer<T extends KubeObject = KubeObject> {
       const rv = event.object.metadata?.resourceVersion;
       if (rv) this.#resourceVersion = rv;
       this.#backoff.reset();
+      count++;
     }
+    return count;
   }
 
   #startResync(signal: AbortSignal): NodeJS.Timeout | undefined {

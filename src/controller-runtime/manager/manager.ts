@@ -90,11 +90,9 @@ export class Manager {
       this.#elector = new LeaderElector(this.apiClient, options.leaderElection, this.logger, this.metrics);
     }
     this.#readyz.set('informers', () => {
-      if (this.#started && !this.#cacheSynced) throw new Error('caches not synced yet');
+      if (!this.#started || !this.cache.hasSynced()) throw new Error('caches not synced yet');
     });
   }
-
-  #cacheSynced = false;
 
   /** The identity used for leader election (if enabled). */
   get identity(): string | undefined {
@@ -183,9 +181,6 @@ export class Manager {
         log.info({ url: this.#probeServer.url }, 'serving health probes');
       }
       this.cache.start(cacheStop.signal);
-      void this.cache.waitForCacheSync(cacheStop.signal).then((ok) => {
-        this.#cacheSynced = ok;
-      });
 
       const launch = (runnable: Runnable, runSignal: AbortSignal): void => {
         running.push(
