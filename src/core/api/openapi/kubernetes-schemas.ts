@@ -1,0 +1,58 @@
+// Schemas of Kubernetes core types that Cluster API kinds embed (metav1.LabelSelector, metav1.Condition, ...),
+// as controller-gen renders them into CRDs.
+import { array, dateTime, int64, map, object, required, string, stringEnum } from './schema-builder.js';
+
+/** metav1.LabelSelectorRequirement. */
+export const labelSelectorRequirement = () =>
+  object({
+    key: required(string({ description: 'The label key the selector applies to.' })),
+    operator: required(string({ description: 'In, NotIn, Exists or DoesNotExist.' })),
+    values: array(string(), {
+      description: 'Values for In and NotIn; empty for Exists and DoesNotExist.',
+      listType: 'atomic',
+    }),
+  });
+
+/** metav1.LabelSelector: an atomic map (replaced whole by server-side apply). */
+export const labelSelector = (description?: string) =>
+  object(
+    {
+      matchExpressions: array(labelSelectorRequirement(), {
+        description: 'Requirements that must all hold.',
+        listType: 'atomic',
+      }),
+      matchLabels: map(string(), { description: 'Labels that must all be present with these values.' }),
+    },
+    { description, mapType: 'atomic' },
+  );
+
+/** metav1.Condition, with the validation controller-gen emits for it. */
+export const condition = () =>
+  object({
+    lastTransitionTime: required(dateTime({ description: 'When the condition last changed status.' })),
+    message: string({ description: 'Human-readable details.', maxLength: 32768 }),
+    observedGeneration: int64({ description: 'The generation the condition was set for.', minimum: 0 }),
+    reason: required(
+      string({
+        description: 'Machine-readable CamelCase reason for the last transition.',
+        maxLength: 1024,
+        minLength: 1,
+        pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+      }),
+    ),
+    status: required(
+      stringEnum(['True', 'False', 'Unknown'] as const, { description: 'True, False or Unknown.' }),
+    ),
+    type: required(
+      string({
+        description: 'CamelCase condition type.',
+        maxLength: 316,
+        pattern:
+          '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+      }),
+    ),
+  });
+
+/** `status.conditions` of v1beta2 kinds: a map-list keyed by type. */
+export const conditions = (description = 'The latest observations of the object, one per condition type.') =>
+  array(condition(), { description, maxItems: 32, listType: 'map', listMapKeys: ['type'] });
