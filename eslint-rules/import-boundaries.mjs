@@ -18,6 +18,18 @@ export const layers = [
     folder: 'src/providers/*',
     mayImport: ['<self>', 'src/core/api', 'src/core/contract', 'src/controller-runtime', 'src/pki'],
   },
+  // KubeadmControlPlane embeds KubeadmConfigSpec, as upstream's API does (ADR 0007): API types only.
+  {
+    folder: 'src/providers/control-plane-kubeadm',
+    mayImport: [
+      'src/providers/control-plane-kubeadm',
+      'src/providers/bootstrap-kubeadm/api',
+      'src/core/api',
+      'src/core/contract',
+      'src/controller-runtime',
+      'src/pki',
+    ],
+  },
   {
     folder: 'src/providers/infrastructure-dev/backends/in-memory',
     mayImport: [

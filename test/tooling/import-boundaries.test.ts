@@ -32,6 +32,8 @@ describe('import boundaries (docs/architecture.md)', () => {
     ['src/providers/bootstrap-kubeadm/reconcilers/r.ts', '../../control-plane-kubeadm/api/kcp.js'],
     ['src/providers/bootstrap-kubeadm/reconcilers/r.ts', '../../../core/reconcilers/machine/m.js'],
     ['src/providers/infrastructure-dev/reconcilers/r.ts', '../../../apiserver/http/server.js'],
+    ['src/providers/control-plane-kubeadm/api/kcp.ts', '../../bootstrap-kubeadm/reconcilers/r.js'],
+    ['src/providers/control-plane-kubeadm/api/kcp.ts', '../../infrastructure-dev/api/dev-machine.js'],
     ['src/core/reconcilers/cluster/c.ts', '../../../../test/e2e/helpers.js'],
   ];
   for (const [file, specifier] of forbidden) {
@@ -48,6 +50,8 @@ describe('import boundaries (docs/architecture.md)', () => {
     ['src/core/reconcilers/machine/machine-reconciler.ts', '../../../controller-runtime/client/client.js'],
     ['src/providers/bootstrap-kubeadm/reconcilers/r.ts', '../../../core/api/v1beta2/machine.js'],
     ['src/providers/bootstrap-kubeadm/reconcilers/r.ts', '../api/kubeadm-config.js'],
+    ['src/providers/control-plane-kubeadm/api/kcp.ts', '../../bootstrap-kubeadm/api/kubeadm-config.js'],
+    ['src/providers/control-plane-kubeadm/reconcilers/r.ts', '../api/kcp.js'],
     ['src/providers/infrastructure-dev/backends/in-memory/w.ts', '../../../../apiserver/http/server.js'],
     ['src/cli/program.ts', '../providers/infrastructure-dev/api/dev-cluster.js'],
     ['src/main/up.ts', '../apiserver/http/server.js'],
