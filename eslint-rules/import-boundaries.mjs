@@ -66,7 +66,8 @@ export function layerOf(relFile) {
       self = folder;
     }
     if (!within(relFile, folder)) continue;
-    if (!best || folder.length > best.folder.length) {
+    // On a tie, the later (more specific, hand-written) entry wins over the `src/providers/*` pattern.
+    if (!best || folder.length >= best.folder.length) {
       best = { folder, mayImport: layer.mayImport.map((m) => (m === '<self>' ? self : m)) };
     }
   }
