@@ -1,7 +1,21 @@
 import type { CustomResourceDefinition } from '../core/api/openapi/crd.js';
+import { clusterResourceSetBindingCrd } from '../core/api/addons/v1beta2/cluster-resource-set-binding-types.js';
+import { clusterResourceSetCrd } from '../core/api/addons/v1beta2/cluster-resource-set-types.js';
+import { devClusterCrd } from '../providers/infrastructure-dev/api/dev-cluster-types.js';
+import { devClusterTemplateCrd } from '../providers/infrastructure-dev/api/dev-cluster-template-types.js';
+import { devMachineCrd } from '../providers/infrastructure-dev/api/dev-machine-types.js';
+import { devMachineTemplateCrd } from '../providers/infrastructure-dev/api/dev-machine-template-types.js';
 import { machineDrainRuleCrd } from '../core/api/v1beta2/machine-drain-rule-types.js';
 
 /** Every CustomResourceDefinition capi-ts serves, core and providers, in install order. */
 export function clusterApiCrds(): CustomResourceDefinition[] {
-  return [machineDrainRuleCrd()];
+  return [
+    machineDrainRuleCrd(),
+    clusterResourceSetCrd(),
+    clusterResourceSetBindingCrd(),
+    devClusterCrd(),
+    devClusterTemplateCrd(),
+    devMachineCrd(),
+    devMachineTemplateCrd(),
+  ];
 }

@@ -30,12 +30,6 @@ const NOT_SERVED: Record<string, string> = {
   'kubeadmconfigtemplates.bootstrap.cluster.x-k8s.io': 'in progress',
   'kubeadmcontrolplanes.controlplane.cluster.x-k8s.io': 'in progress',
   'kubeadmcontrolplanetemplates.controlplane.cluster.x-k8s.io': 'in progress',
-  'clusterresourcesets.addons.cluster.x-k8s.io': 'in progress',
-  'clusterresourcesetbindings.addons.cluster.x-k8s.io': 'in progress',
-  'devclusters.infrastructure.cluster.x-k8s.io': 'in progress',
-  'devclustertemplates.infrastructure.cluster.x-k8s.io': 'in progress',
-  'devmachines.infrastructure.cluster.x-k8s.io': 'in progress',
-  'devmachinetemplates.infrastructure.cluster.x-k8s.io': 'in progress',
 };
 
 /** Known, deliberate differences: `where` is matched as a prefix, `what` exactly. Each has a reason. */

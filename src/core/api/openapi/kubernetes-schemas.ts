@@ -1,6 +1,17 @@
 // Schemas of Kubernetes core types that Cluster API kinds embed (metav1.LabelSelector, metav1.Condition, ...),
 // as controller-gen renders them into CRDs.
-import { array, dateTime, int64, map, object, required, string, stringEnum } from './schema-builder.js';
+import {
+  array,
+  dateTime,
+  int64,
+  intOrString,
+  map,
+  object,
+  required,
+  string,
+  stringEnum,
+  withOptions,
+} from './schema-builder.js';
 
 /** metav1.LabelSelectorRequirement. */
 export const labelSelectorRequirement = () =>
@@ -56,3 +67,68 @@ export const condition = () =>
 /** `status.conditions` of v1beta2 kinds: a map-list keyed by type. */
 export const conditions = (description = 'The latest observations of the object, one per condition type.') =>
   array(condition(), { description, maxItems: 32, listType: 'map', listMapKeys: ['type'] });
+
+/**
+ * metav1.Condition exactly as controller-gen renders it. Upstream's schema also lists `message` as required
+ * (present, possibly empty); `condition()` above leaves it optional, so its CRDs would differ from upstream's.
+ */
+export const metav1Condition = () =>
+  object({
+    lastTransitionTime: required(dateTime({ description: 'When the condition last changed status.' })),
+    message: required(string({ description: 'Human-readable details; may be empty.', maxLength: 32768 })),
+    observedGeneration: int64({ description: 'The generation the condition was set for.', minimum: 0 }),
+    reason: required(
+      string({
+        description: 'Machine-readable CamelCase reason for the last transition.',
+        maxLength: 1024,
+        minLength: 1,
+        pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
+      }),
+    ),
+    status: required(
+      stringEnum(['True', 'False', 'Unknown'] as const, { description: 'True, False or Unknown.' }),
+    ),
+    type: required(
+      string({
+        description: 'CamelCase condition type.',
+        maxLength: 316,
+        pattern:
+          '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
+      }),
+    ),
+  });
+
+/** `status.conditions` of v1beta2 kinds with `metav1Condition` items: a map-list keyed by type. */
+export const metav1Conditions = (
+  description = 'The latest observations of the object, one per condition type.',
+) => array(metav1Condition(), { description, maxItems: 32, listType: 'map', listMapKeys: ['type'] });
+
+/**
+ * The Cluster API v1beta1 Condition, kept in v1beta2 objects under `status.deprecated.v1beta1.conditions`
+ * so clients of the older API version still find their conditions after a round trip.
+ */
+export const v1beta1Condition = () =>
+  object({
+    lastTransitionTime: required(dateTime({ description: 'When the condition last changed status.' })),
+    message: string({ description: 'Human-readable details.', maxLength: 10240, minLength: 1 }),
+    reason: string({
+      description: 'CamelCase reason for the last transition.',
+      maxLength: 256,
+      minLength: 1,
+    }),
+    severity: string({ description: 'Error, Warning or Info; only when status is False.', maxLength: 32 }),
+    status: required(string({ description: 'True, False or Unknown.' })),
+    type: required(string({ description: 'CamelCase condition type.', maxLength: 256, minLength: 1 })),
+  });
+
+/** `status.deprecated.v1beta1.conditions`: a plain list, as in v1beta1 (no list type, no maximum). */
+export const v1beta1Conditions = (description = 'Conditions in the v1beta1 format (deprecated).') =>
+  array(v1beta1Condition(), { description });
+
+/** resource.Quantity (`"1.5Gi"`, `100m` or a number), as controller-gen renders it. */
+export const quantity = (description?: string) =>
+  withOptions(intOrString({ description }), {
+    anyOf: [{ type: 'integer' }, { type: 'string' }],
+    pattern:
+      '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
+  });
