@@ -6,11 +6,21 @@ import { devClusterTemplateCrd } from '../providers/infrastructure-dev/api/dev-c
 import { devMachineCrd } from '../providers/infrastructure-dev/api/dev-machine-types.js';
 import { devMachineTemplateCrd } from '../providers/infrastructure-dev/api/dev-machine-template-types.js';
 import { machineDrainRuleCrd } from '../core/api/v1beta2/machine-drain-rule-types.js';
+import { machineCrd } from '../core/api/v1beta2/machine-types.js';
+import { machineSetCrd } from '../core/api/v1beta2/machine-set-types.js';
+import { machineDeploymentCrd } from '../core/api/v1beta2/machine-deployment-types.js';
+import { machineHealthCheckCrd } from '../core/api/v1beta2/machine-health-check-types.js';
+import { machinePoolCrd } from '../core/api/v1beta2/machine-pool-types.js';
 
 /** Every CustomResourceDefinition capi-ts serves, core and providers, in install order. */
 export function clusterApiCrds(): CustomResourceDefinition[] {
   return [
     machineDrainRuleCrd(),
+    machineCrd(),
+    machineSetCrd(),
+    machineDeploymentCrd(),
+    machineHealthCheckCrd(),
+    machinePoolCrd(),
     clusterResourceSetCrd(),
     clusterResourceSetBindingCrd(),
     devClusterCrd(),

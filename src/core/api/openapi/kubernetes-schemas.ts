@@ -132,3 +132,40 @@ export const quantity = (description?: string) =>
     pattern:
       '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
   });
+
+/** corev1.NodeSystemInfo: what a kubelet reports about its Node. */
+export const nodeSystemInfo = (description?: string) =>
+  object(
+    {
+      architecture: required(string({ description: 'CPU architecture reported by the Node.' })),
+      bootID: required(string({ description: 'Boot ID reported by the Node.' })),
+      containerRuntimeVersion: required(string({ description: 'Container runtime and its version.' })),
+      kernelVersion: required(string({ description: 'Kernel version (`uname -r`).' })),
+      kubeProxyVersion: required(string({ description: 'kube-proxy version (deprecated by Kubernetes).' })),
+      kubeletVersion: required(string({ description: 'Kubelet version.' })),
+      machineID: required(string({ description: 'Machine ID reported by the Node.' })),
+      operatingSystem: required(string({ description: 'Operating system, e.g. linux.' })),
+      osImage: required(string({ description: 'OS image, from /etc/os-release.' })),
+      swap: object(
+        { capacity: int64({ description: 'Swap capacity in bytes.' }) },
+        { description: 'Swap memory of the Node.' },
+      ),
+      systemUUID: required(string({ description: 'System UUID reported by the Node.' })),
+    },
+    { description },
+  );
+
+/** corev1.ObjectReference: a full reference to any object (atomic, replaced whole). */
+export const objectReference = (description?: string) =>
+  object(
+    {
+      apiVersion: string({ description: 'API version of the referent.' }),
+      fieldPath: string({ description: 'A field within the referent, if the reference points into it.' }),
+      kind: string({ description: 'Kind of the referent.' }),
+      name: string({ description: 'Name of the referent.' }),
+      namespace: string({ description: 'Namespace of the referent.' }),
+      resourceVersion: string({ description: 'The resourceVersion the reference was made at.' }),
+      uid: string({ description: 'UID of the referent.' }),
+    },
+    { description, mapType: 'atomic' },
+  );
