@@ -11,6 +11,8 @@ import { machineSetCrd } from '../core/api/v1beta2/machine-set-types.js';
 import { machineDeploymentCrd } from '../core/api/v1beta2/machine-deployment-types.js';
 import { machineHealthCheckCrd } from '../core/api/v1beta2/machine-health-check-types.js';
 import { machinePoolCrd } from '../core/api/v1beta2/machine-pool-types.js';
+import { kubeadmConfigCrd } from '../providers/bootstrap-kubeadm/api/kubeadm-config-types.js';
+import { kubeadmConfigTemplateCrd } from '../providers/bootstrap-kubeadm/api/kubeadm-config-template-types.js';
 
 /** Every CustomResourceDefinition capi-ts serves, core and providers, in install order. */
 export function clusterApiCrds(): CustomResourceDefinition[] {
@@ -21,6 +23,8 @@ export function clusterApiCrds(): CustomResourceDefinition[] {
     machineDeploymentCrd(),
     machineHealthCheckCrd(),
     machinePoolCrd(),
+    kubeadmConfigCrd(),
+    kubeadmConfigTemplateCrd(),
     clusterResourceSetCrd(),
     clusterResourceSetBindingCrd(),
     devClusterCrd(),

@@ -2,6 +2,7 @@
 // as controller-gen renders them into CRDs.
 import {
   array,
+  boolean,
   dateTime,
   int64,
   intOrString,
@@ -131,6 +132,71 @@ export const quantity = (description?: string) =>
     anyOf: [{ type: 'integer' }, { type: 'string' }],
     pattern:
       '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$',
+  });
+
+/** corev1.EnvVarSource: where an environment variable's value is read from. */
+export const envVarSource = (description?: string) =>
+  object(
+    {
+      configMapKeyRef: object(
+        {
+          key: required(string({ description: 'The key to read.' })),
+          name: string({ description: 'Name of the ConfigMap.', default: '' }),
+          optional: boolean({ description: 'Whether a missing ConfigMap or key is tolerated.' }),
+        },
+        { description: 'A key of a ConfigMap in the Pod namespace.', mapType: 'atomic' },
+      ),
+      fieldRef: object(
+        {
+          apiVersion: string({ description: 'Version of the schema fieldPath is written in.' }),
+          fieldPath: required(string({ description: 'Path of the field to read.' })),
+        },
+        { description: 'A field of the Pod.', mapType: 'atomic' },
+      ),
+      fileKeyRef: object(
+        {
+          key: required(string({ description: 'The key (variable name) to read from the file.' })),
+          optional: boolean({ description: 'Whether a missing file or key is tolerated.', default: false }),
+          path: required(string({ description: 'Path of the env file inside the volume.' })),
+          volumeName: required(string({ description: 'Name of the volume holding the file.' })),
+        },
+        { description: 'A key of an env file in a volume.', mapType: 'atomic' },
+      ),
+      resourceFieldRef: object(
+        {
+          containerName: string({ description: 'Container whose resources are read.' }),
+          divisor: quantity('Unit the value is expressed in.'),
+          resource: required(string({ description: 'The resource to read, such as limits.cpu.' })),
+        },
+        { description: 'A resource limit or request of a container.', mapType: 'atomic' },
+      ),
+      secretKeyRef: object(
+        {
+          key: required(string({ description: 'The key to read.' })),
+          name: string({ description: 'Name of the Secret.', default: '' }),
+          optional: boolean({ description: 'Whether a missing Secret or key is tolerated.' }),
+        },
+        { description: 'A key of a Secret in the Pod namespace.', mapType: 'atomic' },
+      ),
+    },
+    { description },
+  );
+
+/** corev1.EnvVar: an environment variable with a literal value or a reference. */
+export const envVar = () =>
+  object({
+    name: required(string({ description: 'Name of the variable.' })),
+    value: string({ description: 'Literal value; $(VAR) references are expanded.' }),
+    valueFrom: envVarSource('Where to read the value from when value is empty.'),
+  });
+
+/** corev1.Taint: a Node taint. */
+export const taint = () =>
+  object({
+    effect: required(string({ description: 'NoSchedule, PreferNoSchedule or NoExecute.' })),
+    key: required(string({ description: 'The taint key.' })),
+    timeAdded: dateTime({ description: 'When the taint was added (NoExecute taints only).' }),
+    value: string({ description: 'The taint value.' }),
   });
 
 /** corev1.NodeSystemInfo: what a kubelet reports about its Node. */
