@@ -13,6 +13,8 @@ import { machineHealthCheckCrd } from '../core/api/v1beta2/machine-health-check-
 import { machinePoolCrd } from '../core/api/v1beta2/machine-pool-types.js';
 import { kubeadmConfigCrd } from '../providers/bootstrap-kubeadm/api/kubeadm-config-types.js';
 import { kubeadmConfigTemplateCrd } from '../providers/bootstrap-kubeadm/api/kubeadm-config-template-types.js';
+import { kubeadmControlPlaneCrd } from '../providers/control-plane-kubeadm/api/kubeadm-control-plane-types.js';
+import { kubeadmControlPlaneTemplateCrd } from '../providers/control-plane-kubeadm/api/kubeadm-control-plane-template-types.js';
 
 /** Every CustomResourceDefinition capi-ts serves, core and providers, in install order. */
 export function clusterApiCrds(): CustomResourceDefinition[] {
@@ -25,6 +27,8 @@ export function clusterApiCrds(): CustomResourceDefinition[] {
     machinePoolCrd(),
     kubeadmConfigCrd(),
     kubeadmConfigTemplateCrd(),
+    kubeadmControlPlaneCrd(),
+    kubeadmControlPlaneTemplateCrd(),
     clusterResourceSetCrd(),
     clusterResourceSetBindingCrd(),
     devClusterCrd(),

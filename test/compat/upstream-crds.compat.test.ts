@@ -21,8 +21,6 @@ const NOT_SERVED: Record<string, string> = {
   // In progress (issue 5): removed from this list as each kind lands.
   'clusters.cluster.x-k8s.io': 'in progress',
   'clusterclasses.cluster.x-k8s.io': 'in progress',
-  'kubeadmcontrolplanes.controlplane.cluster.x-k8s.io': 'in progress',
-  'kubeadmcontrolplanetemplates.controlplane.cluster.x-k8s.io': 'in progress',
 };
 
 /** Known, deliberate differences: `where` is matched as a prefix, `what` exactly. Each has a reason. */
