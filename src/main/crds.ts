@@ -6,6 +6,8 @@ import { devClusterTemplateCrd } from '../providers/infrastructure-dev/api/dev-c
 import { devMachineCrd } from '../providers/infrastructure-dev/api/dev-machine-types.js';
 import { devMachineTemplateCrd } from '../providers/infrastructure-dev/api/dev-machine-template-types.js';
 import { machineDrainRuleCrd } from '../core/api/v1beta2/machine-drain-rule-types.js';
+import { clusterCrd } from '../core/api/v1beta2/cluster-types.js';
+import { clusterClassCrd } from '../core/api/v1beta2/cluster-class-types.js';
 import { machineCrd } from '../core/api/v1beta2/machine-types.js';
 import { machineSetCrd } from '../core/api/v1beta2/machine-set-types.js';
 import { machineDeploymentCrd } from '../core/api/v1beta2/machine-deployment-types.js';
@@ -25,6 +27,8 @@ export function clusterApiCrds(): CustomResourceDefinition[] {
     machineDeploymentCrd(),
     machineHealthCheckCrd(),
     machinePoolCrd(),
+    clusterCrd(),
+    clusterClassCrd(),
     kubeadmConfigCrd(),
     kubeadmConfigTemplateCrd(),
     kubeadmControlPlaneCrd(),

@@ -19,8 +19,6 @@ const NOT_SERVED: Record<string, string> = {
   'devmachinepooltemplates.infrastructure.cluster.x-k8s.io':
     'MachinePool support of the dev provider is a later issue',
   // In progress (issue 5): removed from this list as each kind lands.
-  'clusters.cluster.x-k8s.io': 'in progress',
-  'clusterclasses.cluster.x-k8s.io': 'in progress',
 };
 
 /** Known, deliberate differences: `where` is matched as a prefix, `what` exactly. Each has a reason. */

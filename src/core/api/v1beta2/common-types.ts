@@ -16,6 +16,7 @@ import {
   type Static,
   string,
   stringEnum,
+  type TSchema,
   withOptions,
 } from '../openapi/schema-builder.js';
 
@@ -398,6 +399,27 @@ export const machineDeploymentHealthCheckRemediation = () =>
     { description: 'How unhealthy Machines are remediated.', minProperties: 1 },
   );
 
+/** `healthCheck` of ClusterClass control planes and MachineDeployment classes: checks plus remediation. */
+export const classHealthCheck = <R extends TSchema<unknown, false>>(remediation: R) =>
+  object(
+    { checks: machineHealthCheckChecks(), remediation },
+    { description: 'The MachineHealthCheck the topology creates for these Machines.', minProperties: 1 },
+  );
+
+/** `healthCheck` in Cluster topology: like the class one, plus a switch to turn it on or off. */
+export const topologyHealthCheck = <R extends TSchema<unknown, false>>(remediation: R) =>
+  object(
+    {
+      checks: machineHealthCheckChecks(),
+      enabled: boolean({
+        description:
+          'Whether the MachineHealthCheck is created; default: when checks are defined here or in the class.',
+      }),
+      remediation,
+    },
+    { description: 'The MachineHealthCheck the topology creates for these Machines.', minProperties: 1 },
+  );
+
 // ---------------------------------------------------------------------------------------------------------
 // Topology variables
 
@@ -559,3 +581,28 @@ export const replicaColumns = (): PrinterColumn[] => [
     description: 'Up-to-date Machines',
   },
 ];
+
+/** `APIEndpoint`: where a workload cluster's API server is reached. */
+export const apiEndpoint = (description: string) =>
+  object(
+    {
+      host: string({ description: 'DNS name or IP address of the endpoint.', minLength: 1, maxLength: 512 }),
+      port: int32({ description: 'TCP port of the endpoint.', minimum: 1, maximum: 65535 }),
+    },
+    { description, minProperties: 1 },
+  );
+export type APIEndpoint = Static<ReturnType<typeof apiEndpoint>>;
+
+/** `FailureDomain` lists keyed by name (Cluster status, infrastructure clusters). */
+export const failureDomains = (description: string) =>
+  array(
+    object({
+      attributes: map(string(), { description: 'Free-form details about the failure domain.' }),
+      controlPlane: boolean({ description: 'Whether control plane Machines may be placed here.' }),
+      name: required(
+        string({ description: 'The name of the failure domain.', minLength: 1, maxLength: 256 }),
+      ),
+    }),
+    { description, minItems: 1, maxItems: 100, listType: 'map', listMapKeys: ['name'] },
+  );
+export type FailureDomain = Static<ReturnType<typeof failureDomains>>[number];
