@@ -1,6 +1,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { clusterApiCrds } from '../main/crds.js';
 import { up } from '../main/up.js';
 import { CLUSTER_API_CONTRACT, PACKAGE_VERSION } from '../version.js';
+import { crdsToYaml } from './crds-yaml.js';
 
 /** Where a command writes; tests pass buffers, the binary passes the process streams. */
 export interface CliIo {
@@ -28,8 +30,17 @@ export function buildProgram(io: CliIo): Command {
     });
 
   program
+    .command('crds')
+    .description('print every Cluster API CRD as YAML (for kubectl apply -f - on another cluster)')
+    .action(() => {
+      io.stdout(crdsToYaml(clusterApiCrds()));
+    });
+
+  program
     .command('up')
-    .description('start a management plane in this process: Kubernetes API server with durable storage')
+    .description(
+      'start a management plane in this process: Kubernetes API server with durable storage and the Cluster API CRDs',
+    )
     .option('--data-dir <dir>', 'where state lives (default $CAPI_HOME or ~/.capi)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 6443)

@@ -1,5 +1,11 @@
 import { startEmbeddedApiServer, type EmbeddedApiServer } from '../apiserver/embedded/embedded-api-server.js';
+import { KubeClient } from '../controller-runtime/client/kube-client.js';
+import { clusterApiCrds } from './crds.js';
 import { resolveDataDir } from './data-dir.js';
+import { installCrds, type InstallCrdsResult } from './install-crds.js';
+
+/** Shows up in the CRDs' `managedFields`. */
+const FIELD_MANAGER = 'capi';
 
 export interface UpOptions {
   dataDir?: string;
@@ -14,25 +20,50 @@ export interface UpOptions {
 export interface RunningManagementPlane {
   apiServer: EmbeddedApiServer;
   dataDir: string;
+  /** What installing the Cluster API CRDs did at start-up. */
+  crds: InstallCrdsResult;
   stop(): Promise<void>;
 }
 
 /**
  * `capi up`: the management plane in one process. Today it is the embedded API server with its durable
- * store; the Cluster API CRDs and controllers join it as they are built.
+ * store and every Cluster API CRD installed (kept in step with this version on each start); the
+ * controllers join it as they are built.
  */
 export async function up(options: UpOptions): Promise<RunningManagementPlane> {
   const dataDir = resolveDataDir(options.dataDir);
   const started = Date.now();
   const apiServer = await startEmbeddedApiServer({ dataDir, host: options.host, port: options.port });
+  let crds: InstallCrdsResult;
+  // Through the admin kubeconfig, as against any kube-apiserver: the installer needs no server internals.
+  const client = KubeClient.fromKubeconfig({ kubeconfigPath: apiServer.paths.kubeconfig });
+  try {
+    crds = await installCrds(client, clusterApiCrds(), { fieldManager: FIELD_MANAGER });
+  } catch (err) {
+    await apiServer.stop();
+    throw err;
+  } finally {
+    client.close();
+  }
   const seconds = ((Date.now() - started) / 1000).toFixed(2);
   options.log(
-    `capi management plane ready at ${apiServer.url} in ${seconds}s (${apiServer.objectCount} objects, revision ${apiServer.revision}); ` +
+    `capi management plane ready at ${apiServer.url} in ${seconds}s (${apiServer.objectCount} objects, revision ${apiServer.revision}; ` +
+      `${describeCrds(crds)}); ` +
       `kubeconfig: ${apiServer.paths.kubeconfig} — try: kubectl --kubeconfig ${apiServer.paths.kubeconfig} get namespaces`,
   );
   return {
     apiServer,
     dataDir,
+    crds,
     stop: () => apiServer.stop(),
   };
+}
+
+/** `12 Cluster API CRDs: 12 created` / `12 Cluster API CRDs: 1 updated, 11 unchanged`. */
+export function describeCrds(result: InstallCrdsResult): string {
+  const total = result.created.length + result.updated.length + result.unchanged.length;
+  const parts = (['created', 'updated', 'unchanged'] as const)
+    .filter((k) => result[k].length > 0)
+    .map((k) => `${result[k].length} ${k}`);
+  return `${total} Cluster API CRDs${parts.length ? `: ${parts.join(', ')}` : ''}`;
 }
