@@ -38,40 +38,8 @@ export const labelSelector = (description?: string) =>
     { description, mapType: 'atomic' },
   );
 
-/** metav1.Condition, with the validation controller-gen emits for it. */
-export const condition = () =>
-  object({
-    lastTransitionTime: required(dateTime({ description: 'When the condition last changed status.' })),
-    message: string({ description: 'Human-readable details.', maxLength: 32768 }),
-    observedGeneration: int64({ description: 'The generation the condition was set for.', minimum: 0 }),
-    reason: required(
-      string({
-        description: 'Machine-readable CamelCase reason for the last transition.',
-        maxLength: 1024,
-        minLength: 1,
-        pattern: '^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$',
-      }),
-    ),
-    status: required(
-      stringEnum(['True', 'False', 'Unknown'] as const, { description: 'True, False or Unknown.' }),
-    ),
-    type: required(
-      string({
-        description: 'CamelCase condition type.',
-        maxLength: 316,
-        pattern:
-          '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
-      }),
-    ),
-  });
-
-/** `status.conditions` of v1beta2 kinds: a map-list keyed by type. */
-export const conditions = (description = 'The latest observations of the object, one per condition type.') =>
-  array(condition(), { description, maxItems: 32, listType: 'map', listMapKeys: ['type'] });
-
 /**
- * metav1.Condition exactly as controller-gen renders it. Upstream's schema also lists `message` as required
- * (present, possibly empty); `condition()` above leaves it optional, so its CRDs would differ from upstream's.
+ * metav1.Condition exactly as controller-gen renders it: `message` is required (present, possibly empty).
  */
 export const metav1Condition = () =>
   object({
