@@ -6,13 +6,13 @@ import { devClusterTemplateCrd } from '../providers/infrastructure-dev/api/dev-c
 import { devMachineCrd } from '../providers/infrastructure-dev/api/dev-machine-types.js';
 import { devMachineTemplateCrd } from '../providers/infrastructure-dev/api/dev-machine-template-types.js';
 import { machineDrainRuleCrd } from '../core/api/v1beta2/machine-drain-rule-types.js';
-import { clusterCrd } from '../core/api/v1beta2/cluster-types.js';
-import { clusterClassCrd } from '../core/api/v1beta2/cluster-class-types.js';
 import { machineCrd } from '../core/api/v1beta2/machine-types.js';
 import { machineSetCrd } from '../core/api/v1beta2/machine-set-types.js';
 import { machineDeploymentCrd } from '../core/api/v1beta2/machine-deployment-types.js';
 import { machineHealthCheckCrd } from '../core/api/v1beta2/machine-health-check-types.js';
 import { machinePoolCrd } from '../core/api/v1beta2/machine-pool-types.js';
+import { clusterCrd } from '../core/api/v1beta2/cluster-types.js';
+import { clusterClassCrd } from '../core/api/v1beta2/cluster-class-types.js';
 import { kubeadmConfigCrd } from '../providers/bootstrap-kubeadm/api/kubeadm-config-types.js';
 import { kubeadmConfigTemplateCrd } from '../providers/bootstrap-kubeadm/api/kubeadm-config-template-types.js';
 import { kubeadmControlPlaneCrd } from '../providers/control-plane-kubeadm/api/kubeadm-control-plane-types.js';

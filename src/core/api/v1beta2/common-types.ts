@@ -534,20 +534,21 @@ export const MachineAddressType = {
   InternalDNS: 'InternalDNS',
 } as const;
 
+/** One address of a machine (`MachineAddress`); infrastructure providers report lists of them. */
+export const machineAddress = () =>
+  object({
+    address: required(string({ description: 'The address.', minLength: 1, maxLength: 256 })),
+    type: required(
+      stringEnum(['Hostname', 'ExternalIP', 'InternalIP', 'ExternalDNS', 'InternalDNS'] as const, {
+        description: 'The kind of address.',
+      }),
+    ),
+  });
+export type MachineAddress = Static<ReturnType<typeof machineAddress>>;
+
 /** Addresses of a Machine, as reported by its infrastructure (`MachineAddresses`). */
 export const machineAddresses = (description = 'The addresses of the Machine.') =>
-  array(
-    object({
-      address: required(string({ description: 'The address.', minLength: 1, maxLength: 256 })),
-      type: required(
-        stringEnum(['Hostname', 'ExternalIP', 'InternalIP', 'ExternalDNS', 'InternalDNS'] as const, {
-          description: 'The kind of address.',
-        }),
-      ),
-    }),
-    { description, maxItems: 256, listType: 'atomic' },
-  );
-export type MachineAddress = Static<ReturnType<typeof machineAddresses>>[number];
+  array(machineAddress(), { description, maxItems: 256, listType: 'atomic' });
 
 /** `status.initialization` of Machines and MachinePools. */
 export const machineInitializationStatus = () =>

@@ -1,7 +1,7 @@
 import { customResourceDefinition, kindSchema, objectMetadata } from '../../../core/api/openapi/crd.js';
 import { object, required, type Static } from '../../../core/api/openapi/schema-builder.js';
 import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
-import { templateObjectMeta } from './common-types.js';
+import { objectMeta } from '../../../core/api/v1beta2/common-types.js';
 import { ageColumn, devClusterSpec } from './dev-cluster-types.js';
 import { CONTRACT_LABELS, GROUP } from './group.js';
 
@@ -13,7 +13,10 @@ export const DevClusterTemplateSchema = kindSchema(
       {
         template: required(
           object(
-            { metadata: templateObjectMeta(), spec: required(devClusterSpec()) },
+            {
+              metadata: objectMeta('Labels and annotations for objects created from the template.'),
+              spec: required(devClusterSpec()),
+            },
             { description: 'The DevCluster to create.' },
           ),
         ),

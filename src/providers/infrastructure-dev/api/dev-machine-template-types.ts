@@ -2,7 +2,7 @@ import { customResourceDefinition, kindSchema, objectMetadata } from '../../../c
 import { quantity } from '../../../core/api/openapi/kubernetes-schemas.js';
 import { map, object, required, type Static } from '../../../core/api/openapi/schema-builder.js';
 import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
-import { templateObjectMeta } from './common-types.js';
+import { objectMeta } from '../../../core/api/v1beta2/common-types.js';
 import { ageColumn } from './dev-cluster-types.js';
 import { devMachineSpec } from './dev-machine-types.js';
 import { CONTRACT_LABELS, GROUP } from './group.js';
@@ -15,7 +15,10 @@ export const DevMachineTemplateSchema = kindSchema(
       {
         template: required(
           object(
-            { metadata: templateObjectMeta(), spec: required(devMachineSpec()) },
+            {
+              metadata: objectMeta('Labels and annotations for objects created from the template.'),
+              spec: required(devMachineSpec()),
+            },
             { description: 'The DevMachine to create.' },
           ),
         ),

@@ -9,7 +9,8 @@ import {
   string,
 } from '../../../core/api/openapi/schema-builder.js';
 import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
-import { initializationStatus, machineAddress } from './common-types.js';
+import { machineAddress } from '../../../core/api/v1beta2/common-types.js';
+import { initializationStatus } from './common-types.js';
 import { ageColumn, clusterNameColumn } from './dev-cluster-types.js';
 import { CONTRACT_LABELS, GROUP } from './group.js';
 
