@@ -1,0 +1,106 @@
+/**
+ * Validation failures as apimachinery's `field.Error`: `type` becomes `details.causes[].reason`, `field` the
+ * dotted path (`spec.replicas`, `metadata.labels[app]`, `spec.items[2].name`), `detail` the text after it.
+ * Webhooks answer with these so a user sees the same 422 and field paths as from upstream's webhooks.
+ */
+export interface FieldError {
+  type: FieldErrorType;
+  field: string;
+  detail: string;
+}
+
+export type FieldErrorType =
+  | 'FieldValueRequired'
+  | 'FieldValueInvalid'
+  | 'FieldValueNotSupported'
+  | 'FieldValueForbidden'
+  | 'FieldValueDuplicate'
+  | 'FieldValueTooLong'
+  | 'FieldValueTooMany'
+  | 'InternalError';
+
+const badValue = (value: unknown): string => (value === undefined ? 'null' : JSON.stringify(value));
+
+export const fieldError = {
+  required: (field: string, detail = ''): FieldError => ({
+    type: 'FieldValueRequired',
+    field,
+    detail: detail ? `Required value: ${detail}` : 'Required value',
+  }),
+  invalid: (field: string, value: unknown, detail: string): FieldError => ({
+    type: 'FieldValueInvalid',
+    field,
+    detail: `Invalid value: ${badValue(value)}: ${detail}`,
+  }),
+  notSupported: (field: string, value: unknown, supported: readonly string[]): FieldError => ({
+    type: 'FieldValueNotSupported',
+    field,
+    detail: `Unsupported value: ${badValue(value)}: supported values: ${supported.map((s) => JSON.stringify(s)).join(', ')}`,
+  }),
+  forbidden: (field: string, detail: string): FieldError => ({
+    type: 'FieldValueForbidden',
+    field,
+    detail: `Forbidden: ${detail}`,
+  }),
+  duplicate: (field: string, value: unknown): FieldError => ({
+    type: 'FieldValueDuplicate',
+    field,
+    detail: `Duplicate value: ${badValue(value)}`,
+  }),
+  tooMany: (field: string, actual: number, max: number): FieldError => ({
+    type: 'FieldValueTooMany',
+    field,
+    detail: `Too many: ${actual}: must have at most ${max} items`,
+  }),
+  internal: (field: string, message: string): FieldError => ({
+    type: 'InternalError',
+    field,
+    detail: `Internal error: ${message}`,
+  }),
+};
+
+/**
+ * A webhook's "no": the object is invalid (422 Invalid with causes, as `apierrors.NewInvalid`), or the
+ * request is forbidden outright (403, e.g. a delete that must not happen).
+ */
+export class AdmissionDeniedError extends Error {
+  override readonly name = 'AdmissionDeniedError';
+  readonly code: number;
+  readonly reason: 'Invalid' | 'Forbidden' | 'BadRequest';
+  readonly causes: FieldError[];
+  readonly kind: string;
+  readonly objectName: string;
+
+  constructor(options: {
+    kind: string;
+    name: string;
+    causes?: FieldError[];
+    reason?: 'Invalid' | 'Forbidden' | 'BadRequest';
+    message?: string;
+  }) {
+    const causes = options.causes ?? [];
+    const reason = options.reason ?? 'Invalid';
+    const summary = causes.length
+      ? causes.map((c) => `${c.field}: ${c.detail}`).join(', ')
+      : (options.message ?? 'denied');
+    const message =
+      options.message ??
+      (causes.length === 1
+        ? `${options.kind} "${options.name}" is invalid: ${summary}`
+        : `${options.kind} "${options.name}" is invalid: [${summary}]`);
+    super(message);
+    this.kind = options.kind;
+    this.objectName = options.name;
+    this.causes = causes;
+    this.reason = reason;
+    this.code = reason === 'Invalid' ? 422 : reason === 'Forbidden' ? 403 : 400;
+  }
+}
+
+export const isAdmissionDenied = (err: unknown): err is AdmissionDeniedError =>
+  err instanceof AdmissionDeniedError;
+
+/** Throws `AdmissionDeniedError` (422) when `errors` is not empty. */
+export function denyIfInvalid(kind: string, name: string, errors: FieldError[]): void {
+  if (errors.length > 0) throw new AdmissionDeniedError({ kind, name, causes: errors });
+}
