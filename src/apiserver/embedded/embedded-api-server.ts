@@ -20,6 +20,7 @@ import { RevisionedStore } from '../storage/index.js';
 import { ensureServingPki, type ServingPkiPaths } from './serving-pki.js';
 import { seedCluster } from './seed.js';
 import { StoreAdapter } from './store-adapter.js';
+import type { AdmissionPlugin } from '../registry/ports.js';
 import { buildWiring } from './wiring.js';
 import { buildKubeconfig } from '../../pki/kubeconfig.js';
 import { writeKubeconfigFile } from '../../pki/kubeconfig-file.js';
@@ -35,6 +36,11 @@ export interface EmbeddedApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Run the kubelet-less workload controllers (pods, budgets, service accounts); default true. */
   workloadControllers?: boolean;
+  /**
+   * In-process admission (what webhooks do on a real cluster): mutate runs after schema defaulting,
+   * validate beside schema validation; both see every create, update and delete.
+   */
+  admissionPlugins?: AdmissionPlugin[];
 }
 
 export interface EmbeddedApiServer {
@@ -80,7 +86,7 @@ export async function startEmbeddedApiServer(options: EmbeddedApiServerOptions):
     admission: wiring.admission,
   });
   const crds = new CrdController(registry, catalog, crdDef, wiring.crdResourceOptions);
-  wiring.admission.push(crds.admission);
+  wiring.admission.push(crds.admission, ...(options.admissionPlugins ?? []));
   const namespaces = new NamespaceController(registry, catalog, catalog.get('', 'v1', 'namespaces')!);
   lifecycle.namespaces = namespaces;
   const gc = new GarbageCollector(registry, catalog);

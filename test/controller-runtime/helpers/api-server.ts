@@ -4,6 +4,7 @@ import path from 'node:path';
 import {
   startEmbeddedApiServer,
   type EmbeddedApiServer,
+  type EmbeddedApiServerOptions,
 } from '../../../src/apiserver/embedded/embedded-api-server.js';
 import { KubeClient, type KubeClientOptions } from '../../../src/controller-runtime/client/kube-client.js';
 import { Registry } from 'prom-client';
@@ -32,6 +33,8 @@ export async function startTestApiServer(
     namespaces?: string[];
     /** Install the Widget CRD (test/e2e/fixtures/widget.ts) and wait until it is served. */
     widgets?: boolean;
+    /** In-process admission plug-ins (what webhooks are on a real cluster). */
+    admissionPlugins?: EmbeddedApiServerOptions['admissionPlugins'];
   } = {},
 ): Promise<TestApiServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'capi-cr-'));
@@ -40,6 +43,7 @@ export async function startTestApiServer(
     host: '127.0.0.1',
     port: 0,
     inMemory: options.inMemory ?? true,
+    ...(options.admissionPlugins ? { admissionPlugins: options.admissionPlugins } : {}),
     ...(options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
   });
   const clients: KubeClient[] = [];

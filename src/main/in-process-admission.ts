@@ -1,0 +1,81 @@
+import { StatusError } from '../apiserver/errors/status-error.js';
+import type { AdmissionContext, AdmissionPlugin } from '../apiserver/registry/ports.js';
+import type { FieldError as ServerFieldError } from '../apiserver/errors/field-error.js';
+import type { KubeObject } from '../controller-runtime/api/object.js';
+import { isAdmissionDenied } from '../controller-runtime/webhook/field-errors.js';
+import type { AdmissionRequestInfo, WebhookRegistration } from '../controller-runtime/webhook/webhook.js';
+
+const keyOf = (group: string, kind: string): string => `${kind}.${group}`;
+
+function requestInfo(ctx: AdmissionContext): AdmissionRequestInfo {
+  return {
+    operation: ctx.operation,
+    userInfo: { username: ctx.user.name, groups: ctx.user.groups },
+    dryRun: ctx.dryRun,
+    ...(ctx.subresource ? { subresource: ctx.subresource } : {}),
+  };
+}
+
+/**
+ * Runs webhook registrations inside the embedded API server, where a real cluster would call them over
+ * HTTPS: the defaulter after schema defaulting, the validator beside schema validation. A denial becomes the
+ * same 422 `Invalid` (with field causes) or 403 `Forbidden` a webhook answer would produce. Like upstream's
+ * webhooks, they see the main resource only, not the status subresource.
+ */
+export function inProcessAdmission(registrations: WebhookRegistration[]): AdmissionPlugin {
+  const byKind = new Map<string, WebhookRegistration>();
+  for (const r of registrations) {
+    const slash = r.type.apiVersion.indexOf('/');
+    byKind.set(keyOf(slash < 0 ? '' : r.type.apiVersion.slice(0, slash), r.type.kind), r);
+  }
+  const find = (ctx: AdmissionContext): WebhookRegistration | undefined =>
+    ctx.subresource ? undefined : byKind.get(keyOf(ctx.def.group, ctx.def.kind));
+
+  return {
+    name: 'ClusterAPIWebhooks',
+    mutate: async (ctx) => {
+      const registration = find(ctx);
+      if (!registration?.defaulter || !ctx.object || ctx.operation === 'DELETE') return;
+      try {
+        await registration.defaulter.default(ctx.object as KubeObject, requestInfo(ctx));
+      } catch (err) {
+        throw asStatus(err, ctx);
+      }
+    },
+    validate: async (ctx) => {
+      const validator = find(ctx)?.validator;
+      if (!validator) return [];
+      const info = requestInfo(ctx);
+      try {
+        if (ctx.operation === 'CREATE' && ctx.object)
+          await validator.validateCreate?.(ctx.object as KubeObject, info);
+        else if (ctx.operation === 'UPDATE' && ctx.object && ctx.oldObject) {
+          await validator.validateUpdate?.(ctx.oldObject as KubeObject, ctx.object as KubeObject, info);
+        } else if (ctx.operation === 'DELETE' && ctx.oldObject) {
+          await validator.validateDelete?.(ctx.oldObject as KubeObject, info);
+        }
+      } catch (err) {
+        if (isAdmissionDenied(err) && err.reason === 'Invalid' && err.causes.length > 0) {
+          return err.causes.map((c): ServerFieldError => ({
+            type: c.type,
+            field: c.field,
+            detail: c.detail,
+          }));
+        }
+        throw asStatus(err, ctx);
+      }
+      return [];
+    },
+  };
+}
+
+function asStatus(err: unknown, ctx: AdmissionContext): unknown {
+  if (!isAdmissionDenied(err)) return err;
+  const name = (ctx.object ?? ctx.oldObject)?.metadata?.name ?? '';
+  return new StatusError(err.code, err.reason, err.message, {
+    name,
+    group: ctx.def.group,
+    kind: ctx.def.kind,
+    causes: err.causes.map((c) => ({ reason: c.type, field: c.field, message: `${c.field}: ${c.detail}` })),
+  });
+}
