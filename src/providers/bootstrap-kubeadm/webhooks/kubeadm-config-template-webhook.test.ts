@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isAdmissionDenied } from '../../../controller-runtime/webhook/field-errors.js';
+import type { AdmissionRequestInfo } from '../../../controller-runtime/webhook/webhook.js';
+import type { KubeadmConfigSpec } from '../api/kubeadm-config-spec-types.js';
+import {
+  type KubeadmConfigTemplateObject,
+  kubeadmConfigTemplateWebhook,
+} from './kubeadm-config-template-webhook.js';
+
+const request: AdmissionRequestInfo = {
+  operation: 'CREATE',
+  userInfo: { username: 'system:serviceaccount:capi-system:capi-manager', groups: [] },
+  dryRun: false,
+};
+
+const template = (
+  spec: KubeadmConfigSpec,
+  annotations?: Record<string, string>,
+): KubeadmConfigTemplateObject => ({
+  apiVersion: 'bootstrap.cluster.x-k8s.io/v1beta2',
+  kind: 'KubeadmConfigTemplate',
+  metadata: { name: 'workers', namespace: 'default', ...(annotations ? { annotations } : {}) },
+  spec: { template: { spec } },
+});
+
+const dryRunAnnotation = { 'topology.cluster.x-k8s.io/dry-run': '' };
+
+describe('KubeadmConfigTemplate webhook', () => {
+  it('leaves a user request as sent: no defaults since v1.11', async () => {
+    const t = template({ joinConfiguration: { caCertPath: '/etc/ca.crt' } });
+    await kubeadmConfigTemplateWebhook().defaulter?.default(t, request);
+    assert.deepEqual(t.spec?.template.spec, { joinConfiguration: { caCertPath: '/etc/ca.crt' } });
+  });
+
+  it('applies the pre-v1.11 defaults to topology dry-run requests, so old templates do not look changed', async () => {
+    const t = template(
+      {
+        joinConfiguration: {
+          discovery: {
+            file: { kubeConfigPath: '/k', kubeConfig: { user: { exec: { command: '/bin/token' } } } },
+          },
+        },
+      },
+      dryRunAnnotation,
+    );
+    await kubeadmConfigTemplateWebhook().defaulter?.default(t, { ...request, dryRun: true });
+    assert.deepEqual(t.spec?.template.spec, {
+      format: 'cloud-config',
+      initConfiguration: { nodeRegistration: { imagePullPolicy: 'IfNotPresent' } },
+      joinConfiguration: {
+        nodeRegistration: { imagePullPolicy: 'IfNotPresent' },
+        discovery: {
+          file: {
+            kubeConfigPath: '/k',
+            kubeConfig: {
+              user: { exec: { command: '/bin/token', apiVersion: 'client.authentication.k8s.io/v1' } },
+            },
+          },
+        },
+      },
+    });
+  });
+
+  it('needs both the dry-run flag and the annotation to count as a topology dry-run', async () => {
+    const annotated = template({}, dryRunAnnotation);
+    await kubeadmConfigTemplateWebhook().defaulter?.default(annotated, request);
+    assert.deepEqual(annotated.spec?.template.spec, {});
+    const plainDryRun = template({});
+    await kubeadmConfigTemplateWebhook().defaulter?.default(plainDryRun, { ...request, dryRun: true });
+    assert.deepEqual(plainDryRun.spec?.template.spec, {});
+  });
+
+  it('keeps values that are already set when applying the old defaults', async () => {
+    const t = template(
+      { format: 'ignition', initConfiguration: { nodeRegistration: { imagePullPolicy: 'Always' } } },
+      dryRunAnnotation,
+    );
+    await kubeadmConfigTemplateWebhook().defaulter?.default(t, { ...request, dryRun: true });
+    assert.equal(t.spec?.template.spec?.format, 'ignition');
+    assert.equal(t.spec?.template.spec?.initConfiguration?.nodeRegistration?.imagePullPolicy, 'Always');
+  });
+
+  it('validates the embedded spec under spec.template.spec', async () => {
+    const t = template({
+      files: [{ path: '/a', content: 'x', contentFrom: { secret: { name: 's', key: 'k' } } }],
+    });
+    await assert.rejects(
+      async () => kubeadmConfigTemplateWebhook().validator?.validateCreate?.(t, request),
+      (err: unknown) => {
+        assert.ok(isAdmissionDenied(err));
+        assert.deepEqual(
+          err.causes.map((c) => c.field),
+          ['spec.template.spec.files[0]'],
+        );
+        assert.match(
+          err.message,
+          /^KubeadmConfigTemplate\.bootstrap\.cluster\.x-k8s\.io "workers" is invalid/,
+        );
+        return true;
+      },
+    );
+  });
+});

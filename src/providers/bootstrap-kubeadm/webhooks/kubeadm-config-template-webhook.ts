@@ -1,0 +1,47 @@
+import type { KubeObject } from '../../../controller-runtime/api/object.js';
+import { denyIfInvalid } from '../../../controller-runtime/webhook/field-errors.js';
+import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
+import {
+  applyPreviousKubeadmConfigDefaults,
+  validateKubeadmConfigSpec,
+} from '../api/kubeadm-config-spec-validation.js';
+import type { KubeadmConfigTemplate } from '../api/kubeadm-config-template-types.js';
+import { API_VERSION, GROUP } from '../api/well-known.js';
+import { type BootstrapKubeadmWebhookOptions, isTopologyDryRunRequest } from './webhook-options.js';
+
+export type KubeadmConfigTemplateObject = KubeadmConfigTemplate & KubeObject;
+
+const GROUP_KIND = `KubeadmConfigTemplate.${GROUP}`;
+
+/**
+ * KubeadmConfigTemplate admission. The defaulter touches only the topology controller's dry-run requests: it
+ * fills in the defaults Cluster API set before v1.11, so templates created back then do not look changed and
+ * trigger rollouts. Users' requests are left as sent, as upstream does.
+ */
+export function kubeadmConfigTemplateWebhook(
+  options: BootstrapKubeadmWebhookOptions = {},
+): WebhookRegistration<KubeadmConfigTemplateObject> {
+  const validate = (template: KubeadmConfigTemplateObject): void => {
+    const errors = validateKubeadmConfigSpec(template.spec?.template.spec, {
+      path: 'spec.template.spec',
+      isKCP: false,
+      ignitionFormatEnabled: options.featureGates?.KubeadmBootstrapFormatIgnition ?? false,
+    });
+    denyIfInvalid(GROUP_KIND, template.metadata.name ?? '', errors);
+  };
+  return {
+    type: { apiVersion: API_VERSION, kind: 'KubeadmConfigTemplate' },
+    resource: 'kubeadmconfigtemplates',
+    defaulter: {
+      default(template, request) {
+        if (!isTopologyDryRunRequest(request, template)) return;
+        const spec = (template.spec ??= { template: {} });
+        applyPreviousKubeadmConfigDefaults((spec.template.spec ??= {}));
+      },
+    },
+    validator: {
+      validateCreate: (template) => validate(template),
+      validateUpdate: (_old, template) => validate(template),
+    },
+  };
+}
