@@ -24,7 +24,7 @@ import {
   validateMachineTaints,
   validateRolloutAndCertValidityFields,
 } from './kubeadm-control-plane-validation.js';
-import { templateSpecDiff } from './template-spec-diff.js';
+import { templateSpecDiff, withoutEmptyObjects } from './template-spec-diff.js';
 import { type ControlPlaneKubeadmWebhookOptions, gateEnabled } from './webhook-options.js';
 
 export type KubeadmControlPlaneTemplateObject = KubeadmControlPlaneTemplate & KubeObject;
@@ -111,7 +111,7 @@ export function kubeadmControlPlaneTemplateWebhook(
         ) {
           (after.rollout ??= {}).strategy = oldStrategy;
         }
-        const diff = templateSpecDiff(before, after);
+        const diff = templateSpecDiff(withoutEmptyObjects(before), withoutEmptyObjects(after));
         if (diff === '') return;
         denyIfInvalid(GROUP_KIND, newTemplate.metadata.name ?? '', [
           fieldError.invalid(

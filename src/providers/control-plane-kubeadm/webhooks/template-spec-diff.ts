@@ -1,8 +1,9 @@
 import { deepEqual, isJsonObject } from '../../../controller-runtime/util/json.js';
 
 /**
- * Members that Go's typed structs cannot tell from absent: `undefined` and empty objects (a zero struct).
- * Comparing after this keeps `rollout: {}` and a missing `rollout` equal, as upstream's comparison does.
+ * Members that Go's value-typed structs cannot tell from absent: `undefined` and empty objects (a zero struct).
+ * KubeadmControlPlaneTemplate's nested structs are value types, so comparing after this keeps `rollout: {}` and a
+ * missing `rollout` equal, as upstream's comparison does. (The dev kinds use pointers, where `{}` matters.)
  */
 export function withoutEmptyObjects(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutEmptyObjects);
@@ -34,6 +35,6 @@ export function templateSpecDiff(before: unknown, after: unknown): string {
     if (a !== undefined) lines.push(`- ${label}: ${JSON.stringify(a)}`);
     if (b !== undefined) lines.push(`+ ${label}: ${JSON.stringify(b)}`);
   };
-  walk(withoutEmptyObjects(before), withoutEmptyObjects(after), '');
+  walk(before, after, '');
   return lines.join('\n');
 }

@@ -1,0 +1,70 @@
+import type { KubeObject } from '../../../controller-runtime/api/object.js';
+import { deepClone } from '../../../controller-runtime/util/json.js';
+import {
+  AdmissionDeniedError,
+  denyIfInvalid,
+  fieldError,
+} from '../../../controller-runtime/webhook/field-errors.js';
+import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
+import type { DevClusterSpec } from '../api/dev-cluster-types.js';
+import type { DevClusterTemplate } from '../api/dev-cluster-template-types.js';
+import { API_VERSION, GROUP } from '../api/group.js';
+import { defaultDevClusterSpec, validateDevClusterSpec } from './dev-cluster-webhook.js';
+import { templateSpecDiff } from './template-spec-diff.js';
+import type { InfrastructureDevWebhookOptions } from './webhook-options.js';
+
+export type DevClusterTemplateObject = DevClusterTemplate & KubeObject;
+
+const GROUP_KIND = `DevClusterTemplate.${GROUP}`;
+
+/** The template's DevCluster spec with the DevCluster defaults applied, on a copy. */
+function defaultedSpec(template: DevClusterTemplateObject): DevClusterSpec {
+  const spec = deepClone(template.spec?.template.spec ?? { backend: {} });
+  defaultDevClusterSpec(spec);
+  return spec;
+}
+
+/**
+ * DevClusterTemplate admission: the DevCluster defaults on the embedded spec; created only with the
+ * ClusterTopology gate; `spec.template.spec` immutable (compared with defaults applied on both sides).
+ */
+export function devClusterTemplateWebhook(
+  options: InfrastructureDevWebhookOptions = {},
+): WebhookRegistration<DevClusterTemplateObject> {
+  return {
+    type: { apiVersion: API_VERSION, kind: 'DevClusterTemplate' },
+    resource: 'devclustertemplates',
+    defaulter: {
+      default(template) {
+        const spec = (template.spec ??= { template: { spec: { backend: {} } } });
+        defaultDevClusterSpec(spec.template.spec);
+      },
+    },
+    validator: {
+      validateCreate(template) {
+        const name = template.metadata.name ?? '';
+        if (!(options.featureGates?.ClusterTopology ?? false)) {
+          // Upstream returns a bare field error here, which controller-runtime turns into a 403 denial.
+          throw new AdmissionDeniedError({
+            kind: GROUP_KIND,
+            name,
+            reason: 'Forbidden',
+            message: 'spec: Forbidden: can be set only if the ClusterTopology feature flag is enabled',
+          });
+        }
+        denyIfInvalid(GROUP_KIND, name, validateDevClusterSpec(template.spec?.template.spec));
+      },
+      validateUpdate(oldTemplate, newTemplate) {
+        const diff = templateSpecDiff(defaultedSpec(oldTemplate), defaultedSpec(newTemplate));
+        if (diff === '') return;
+        denyIfInvalid(GROUP_KIND, newTemplate.metadata.name ?? '', [
+          fieldError.invalid(
+            'spec.template.spec',
+            newTemplate,
+            `DevClusterTemplate spec.template.spec field is immutable. Please create a new resource instead. Diff: ${diff}`,
+          ),
+        ]);
+      },
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import type { KubeObject } from '../../../controller-runtime/api/object.js';
+import { denyIfInvalid, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
+import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
+import type { DevMachineTemplate } from '../api/dev-machine-template-types.js';
+import { API_VERSION, GROUP } from '../api/group.js';
+import { defaultDevMachineSpec } from './dev-machine-webhook.js';
+import { templateSpecDiff } from './template-spec-diff.js';
+import { isTopologyDryRunRequest } from './webhook-options.js';
+
+export type DevMachineTemplateObject = DevMachineTemplate & KubeObject;
+
+const GROUP_KIND = `DevMachineTemplate.${GROUP}`;
+
+/**
+ * DevMachineTemplate admission: the DevMachine backend default, and `spec.template.spec` immutable except in the
+ * topology controller's dry-runs, which only simulate the change to find out whether a new template is needed.
+ */
+export function devMachineTemplateWebhook(): WebhookRegistration<DevMachineTemplateObject> {
+  return {
+    type: { apiVersion: API_VERSION, kind: 'DevMachineTemplate' },
+    resource: 'devmachinetemplates',
+    defaulter: {
+      default(template) {
+        const spec = (template.spec ??= { template: { spec: { backend: {} } } });
+        defaultDevMachineSpec(spec.template.spec);
+      },
+    },
+    validator: {
+      validateUpdate(oldTemplate, newTemplate, request) {
+        if (isTopologyDryRunRequest(request, newTemplate)) return;
+        const diff = templateSpecDiff(oldTemplate.spec?.template.spec, newTemplate.spec?.template.spec);
+        if (diff === '') return;
+        denyIfInvalid(GROUP_KIND, newTemplate.metadata.name ?? '', [
+          fieldError.invalid(
+            'spec.template.spec',
+            newTemplate,
+            `DevMachineTemplate spec.template.spec field is immutable. Please create a new resource instead. Diff: ${diff}`,
+          ),
+        ]);
+      },
+    },
+  };
+}
