@@ -13,7 +13,7 @@ const request: AdmissionRequestInfo = {
   userInfo: { username: 'admin', groups: [] },
   dryRun: false,
 };
-const topologyOn = { featureGates: { ClusterTopology: true } };
+const topologyOff = { featureGates: { ClusterTopology: false } };
 
 function template(): KubeadmControlPlaneTemplateObject {
   return {
@@ -44,9 +44,10 @@ async function causesOf(fn: () => unknown): Promise<string[]> {
 }
 
 describe('KubeadmControlPlaneTemplate webhook', () => {
-  it('refuses to create templates while the ClusterTopology gate is off, as a 403 without causes', async () => {
+  it('refuses to create templates when the ClusterTopology gate is turned off, as a 403 without causes', async () => {
     await assert.rejects(
-      async () => kubeadmControlPlaneTemplateWebhook().validator?.validateCreate?.(template(), request),
+      async () =>
+        kubeadmControlPlaneTemplateWebhook(topologyOff).validator?.validateCreate?.(template(), request),
       (err: unknown) => {
         assert.ok(isAdmissionDenied(err));
         assert.equal(err.code, 403);
@@ -60,8 +61,8 @@ describe('KubeadmControlPlaneTemplate webhook', () => {
     );
   });
 
-  it('validates the resource spec under spec.template.spec when the gate is on', async () => {
-    await kubeadmControlPlaneTemplateWebhook(topologyOn).validator?.validateCreate?.(template(), request);
+  it('validates the resource spec under spec.template.spec (ClusterTopology is on by default)', async () => {
+    await kubeadmControlPlaneTemplateWebhook().validator?.validateCreate?.(template(), request);
     const bad = template();
     const spec = bad.spec?.template.spec;
     assert.ok(spec);
@@ -74,7 +75,7 @@ describe('KubeadmControlPlaneTemplate webhook', () => {
       ],
     };
     const causes = await causesOf(() =>
-      kubeadmControlPlaneTemplateWebhook(topologyOn).validator?.validateCreate?.(bad, request),
+      kubeadmControlPlaneTemplateWebhook().validator?.validateCreate?.(bad, request),
     );
     assert.deepEqual(causes, [
       'spec.template.spec.rollout.strategy.rollingUpdate.maxSurge: Required value: value must be 1 or 0',

@@ -43,7 +43,7 @@ export function devClusterTemplateWebhook(
     validator: {
       validateCreate(template) {
         const name = template.metadata.name ?? '';
-        if (!(options.featureGates?.ClusterTopology ?? false)) {
+        if (!(options.featureGates?.ClusterTopology ?? true)) {
           // Upstream returns a bare field error here, which controller-runtime turns into a 403 denial.
           throw new AdmissionDeniedError({
             kind: GROUP_KIND,

@@ -107,10 +107,10 @@ describe('dev provider webhooks', () => {
       spec: { template: { spec } },
     });
 
-    it('is created only with the ClusterTopology gate', async () => {
+    it('is created only with the ClusterTopology gate, which is on unless turned off', async () => {
       await assert.rejects(
         async () =>
-          devClusterTemplateWebhook().validator?.validateCreate?.(
+          devClusterTemplateWebhook({ featureGates: { ClusterTopology: false } }).validator?.validateCreate?.(
             template({ backend: { inMemory: {} } }),
             request,
           ),
@@ -119,9 +119,10 @@ describe('dev provider webhooks', () => {
           err.code === 403 &&
           err.message === 'spec: Forbidden: can be set only if the ClusterTopology feature flag is enabled',
       );
-      await devClusterTemplateWebhook({
-        featureGates: { ClusterTopology: true },
-      }).validator?.validateCreate?.(template({ backend: { inMemory: {} } }), request);
+      await devClusterTemplateWebhook().validator?.validateCreate?.(
+        template({ backend: { inMemory: {} } }),
+        request,
+      );
     });
 
     it('defaults the embedded spec like a DevCluster', async () => {

@@ -2,10 +2,14 @@ import type { KubeObject } from '../../../controller-runtime/api/object.js';
 import type { AdmissionRequestInfo } from '../../../controller-runtime/webhook/webhook.js';
 import { Annotation } from '../../../core/api/v1beta2/well-known.js';
 
-/** Feature gates the dev provider's webhooks consult; unset gates take upstream's defaults (all off). */
+/** Feature gates the dev provider's webhooks consult. */
 export interface InfrastructureDevWebhookOptions {
   featureGates?: {
-    /** Alpha upstream: DevClusterTemplates exist for ClusterClass topologies only. */
+    /**
+     * Alpha and off upstream; on unless set here, as in the core webhooks (`DEFAULT_CORE_FEATURE_GATES`),
+     * because the embedded management plane is built around ClusterClass quick starts. DevClusterTemplates
+     * exist for ClusterClass topologies only.
+     */
     ClusterTopology?: boolean;
   };
 }
