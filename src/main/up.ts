@@ -2,7 +2,9 @@ import { startEmbeddedApiServer, type EmbeddedApiServer } from '../apiserver/emb
 import { KubeClient } from '../controller-runtime/client/kube-client.js';
 import { clusterApiCrds } from './crds.js';
 import { resolveDataDir } from './data-dir.js';
+import { inProcessAdmission } from './in-process-admission.js';
 import { installCrds, type InstallCrdsResult } from './install-crds.js';
+import { clusterApiWebhooks, DeferredReader } from './webhooks.js';
 
 /** Shows up in the CRDs' `managedFields`. */
 const FIELD_MANAGER = 'capi';
@@ -33,17 +35,25 @@ export interface RunningManagementPlane {
 export async function up(options: UpOptions): Promise<RunningManagementPlane> {
   const dataDir = resolveDataDir(options.dataDir);
   const started = Date.now();
-  const apiServer = await startEmbeddedApiServer({ dataDir, host: options.host, port: options.port });
+  // Upstream's admission webhooks run in-process here; their lookups (a Cluster's ClusterClass, ...) go
+  // through a client of this same server once it is listening.
+  const webhookReader = new DeferredReader();
+  const apiServer = await startEmbeddedApiServer({
+    dataDir,
+    host: options.host,
+    port: options.port,
+    admissionPlugins: [inProcessAdmission(clusterApiWebhooks({ reader: webhookReader }))],
+  });
   let crds: InstallCrdsResult;
   // Through the admin kubeconfig, as against any kube-apiserver: the installer needs no server internals.
   const client = KubeClient.fromKubeconfig({ kubeconfigPath: apiServer.paths.kubeconfig });
+  webhookReader.target = client;
   try {
     crds = await installCrds(client, clusterApiCrds(), { fieldManager: FIELD_MANAGER });
   } catch (err) {
+    client.close();
     await apiServer.stop();
     throw err;
-  } finally {
-    client.close();
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(2);
   options.log(
@@ -55,7 +65,10 @@ export async function up(options: UpOptions): Promise<RunningManagementPlane> {
     apiServer,
     dataDir,
     crds,
-    stop: () => apiServer.stop(),
+    stop: async () => {
+      client.close();
+      await apiServer.stop();
+    },
   };
 }
 

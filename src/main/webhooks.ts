@@ -1,0 +1,46 @@
+import type { KubeObject, ObjectKey, TypeRef } from '../controller-runtime/api/object.js';
+import type { ListOptions, ObjectList, Reader } from '../controller-runtime/client/client.js';
+import type { WebhookRegistration } from '../controller-runtime/webhook/webhook.js';
+import { coreWebhooks } from '../core/webhooks/index.js';
+import { bootstrapKubeadmWebhooks } from '../providers/bootstrap-kubeadm/webhooks/index.js';
+import { controlPlaneKubeadmWebhooks } from '../providers/control-plane-kubeadm/webhooks/index.js';
+import { infrastructureDevWebhooks } from '../providers/infrastructure-dev/webhooks/index.js';
+
+/** Every admission webhook of capi-ts: core and providers, the same set in-process and over HTTPS. */
+export function clusterApiWebhooks(options: { reader?: Reader } = {}): WebhookRegistration[] {
+  return [
+    ...coreWebhooks({ reader: options.reader }),
+    ...bootstrapKubeadmWebhooks(),
+    ...controlPlaneKubeadmWebhooks(),
+    ...infrastructureDevWebhooks(),
+  ];
+}
+
+/**
+ * A Reader whose target is set later: the embedded server needs its webhooks before it starts, and the
+ * webhooks' lookups need a client of that server, which exists only after it started.
+ */
+export class DeferredReader implements Reader {
+  #target?: Reader;
+
+  set target(reader: Reader) {
+    this.#target = reader;
+  }
+
+  #reader(): Reader {
+    if (!this.#target) throw new Error('the webhook reader is used before the API server is up');
+    return this.#target;
+  }
+
+  get<T extends KubeObject = KubeObject>(
+    type: TypeRef,
+    key: ObjectKey,
+    options?: { signal?: AbortSignal },
+  ): Promise<T> {
+    return this.#reader().get<T>(type, key, options);
+  }
+
+  list<T extends KubeObject = KubeObject>(type: TypeRef, options?: ListOptions): Promise<ObjectList<T>> {
+    return this.#reader().list<T>(type, options);
+  }
+}
