@@ -1,8 +1,10 @@
 // Admission for the core kinds beyond what their schemas can say: defaults that depend on other fields, and
 // the cross-field, update and lookup rules of upstream's webhooks, with upstream's messages and field paths.
 import type { WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
+import { clusterClassWebhook } from './cluster-class-webhook.js';
 import { clusterResourceSetBindingWebhook } from './cluster-resource-set-binding-webhook.js';
 import { clusterResourceSetWebhook } from './cluster-resource-set-webhook.js';
+import { clusterWebhook } from './cluster-webhook.js';
 import { machineDeploymentWebhook } from './machine-deployment-webhook.js';
 import { machineDrainRuleWebhook } from './machine-drain-rule-webhook.js';
 import { machineHealthCheckWebhook } from './machine-health-check-webhook.js';
@@ -21,6 +23,8 @@ export {
 export function coreWebhooks(options: CoreWebhookOptions = {}): WebhookRegistration[] {
   const context = webhookContext(options);
   return [
+    clusterWebhook(context),
+    clusterClassWebhook(context),
     machineWebhook(context),
     machineSetWebhook(context),
     machineDeploymentWebhook(context),
