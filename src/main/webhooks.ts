@@ -6,13 +6,20 @@ import { bootstrapKubeadmWebhooks } from '../providers/bootstrap-kubeadm/webhook
 import { controlPlaneKubeadmWebhooks } from '../providers/control-plane-kubeadm/webhooks/index.js';
 import { infrastructureDevWebhooks } from '../providers/infrastructure-dev/webhooks/index.js';
 
+/**
+ * Feature gates of the management plane that differ from upstream's defaults. MachineTaintPropagation is
+ * alpha upstream, but upstream's own in-memory templates set taints, and user YAML must apply unchanged.
+ */
+export const MANAGEMENT_PLANE_FEATURE_GATES = { ClusterTopology: true, MachineTaintPropagation: true } as const;
+
 /** Every admission webhook of capi-ts: core and providers, the same set in-process and over HTTPS. */
 export function clusterApiWebhooks(options: { reader?: Reader } = {}): WebhookRegistration[] {
+  const featureGates = MANAGEMENT_PLANE_FEATURE_GATES;
   return [
-    ...coreWebhooks({ reader: options.reader }),
+    ...coreWebhooks({ reader: options.reader, featureGates }),
     ...bootstrapKubeadmWebhooks(),
-    ...controlPlaneKubeadmWebhooks(),
-    ...infrastructureDevWebhooks(),
+    ...controlPlaneKubeadmWebhooks({ featureGates }),
+    ...infrastructureDevWebhooks({ featureGates }),
   ];
 }
 
