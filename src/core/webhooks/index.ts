@@ -13,6 +13,7 @@ import { machineSetWebhook } from './machine-set-webhook.js';
 import { machineWebhook } from './machine-webhook.js';
 import { type CoreWebhookOptions, webhookContext } from './webhook-options.js';
 
+export { validateMachineDrainRuleSelectors } from './machine-drain-rule-webhook.js';
 export {
   type CoreFeatureGates,
   type CoreWebhookOptions,
