@@ -41,8 +41,3 @@ export async function denial(fn: () => unknown): Promise<AdmissionDeniedError> {
 export async function causes(fn: () => unknown): Promise<string[]> {
   return (await denial(fn)).causes.map((c) => `${c.field}: ${c.detail}`);
 }
-
-/** Asserts `fn` is admitted and returns its warnings. */
-export async function admitted(fn: () => unknown): Promise<unknown> {
-  return await fn();
-}

@@ -1,6 +1,6 @@
 // Immutable fields. Upstream words the same rule two ways depending on the kind: core kinds answer
-// `Forbidden: field is immutable`, the addons kinds `Invalid value: "<new>": field is immutable`. Both are
-// kept so each kind's denials read exactly like upstream's.
+// `Forbidden: field is immutable`, the addons kinds `Invalid value: "<new>": field is immutable` (built in
+// their webhooks with FIELD_IS_IMMUTABLE), so each kind's denials read exactly like upstream's.
 import { deepEqual } from '../../../controller-runtime/util/json.js';
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
 import type { FieldPath } from './field-path.js';
@@ -12,16 +12,4 @@ export function forbidImmutableChange(path: FieldPath, oldValue: unknown, newVal
   return deepEqual(oldValue ?? '', newValue ?? '')
     ? []
     : [fieldError.forbidden(path.toString(), FIELD_IS_IMMUTABLE)];
-}
-
-/** On update, a change of `path` is refused as Invalid, showing the new value. */
-export function invalidImmutableChange(
-  path: FieldPath,
-  oldValue: unknown,
-  newValue: unknown,
-  shown: unknown = newValue,
-): FieldError[] {
-  return deepEqual(oldValue ?? '', newValue ?? '')
-    ? []
-    : [fieldError.invalid(path.toString(), shown, FIELD_IS_IMMUTABLE)];
 }
