@@ -3,7 +3,11 @@ import type { AdmissionContext, AdmissionPlugin } from '../apiserver/registry/po
 import type { FieldError as ServerFieldError } from '../apiserver/errors/field-error.js';
 import type { KubeObject } from '../controller-runtime/api/object.js';
 import { isAdmissionDenied } from '../controller-runtime/webhook/field-errors.js';
-import type { AdmissionRequestInfo, WebhookRegistration } from '../controller-runtime/webhook/webhook.js';
+import type {
+  AdmissionRequestInfo,
+  AdmissionWarnings,
+  WebhookRegistration,
+} from '../controller-runtime/webhook/webhook.js';
 
 const keyOf = (group: string, kind: string): string => `${kind}.${group}`;
 
@@ -13,6 +17,7 @@ function requestInfo(ctx: AdmissionContext): AdmissionRequestInfo {
     userInfo: { username: ctx.user.name, groups: ctx.user.groups },
     dryRun: ctx.dryRun,
     ...(ctx.subresource ? { subresource: ctx.subresource } : {}),
+    ...(ctx.oldObject ? { oldObject: ctx.oldObject as KubeObject } : {}),
   };
 }
 
@@ -47,13 +52,20 @@ export function inProcessAdmission(registrations: WebhookRegistration[]): Admiss
       if (!validator) return [];
       const info = requestInfo(ctx);
       try {
-        if (ctx.operation === 'CREATE' && ctx.object)
-          await validator.validateCreate?.(ctx.object as KubeObject, info);
-        else if (ctx.operation === 'UPDATE' && ctx.object && ctx.oldObject) {
-          await validator.validateUpdate?.(ctx.oldObject as KubeObject, ctx.object as KubeObject, info);
+        let warnings: AdmissionWarnings;
+        if (ctx.operation === 'CREATE' && ctx.object) {
+          warnings = await validator.validateCreate?.(ctx.object as KubeObject, info);
+        } else if (ctx.operation === 'UPDATE' && ctx.object && ctx.oldObject) {
+          warnings = await validator.validateUpdate?.(
+            ctx.oldObject as KubeObject,
+            ctx.object as KubeObject,
+            info,
+          );
         } else if (ctx.operation === 'DELETE' && ctx.oldObject) {
-          await validator.validateDelete?.(ctx.oldObject as KubeObject, info);
+          warnings = await validator.validateDelete?.(ctx.oldObject as KubeObject, info);
         }
+        // kubectl prints these as "Warning: ..." lines, as it does for a webhook's warnings.
+        for (const w of warnings ?? []) ctx.warnings?.push(w);
       } catch (err) {
         if (isAdmissionDenied(err) && err.reason === 'Invalid' && err.causes.length > 0) {
           return err.causes.map((c): ServerFieldError => ({

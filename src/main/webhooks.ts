@@ -10,13 +10,18 @@ import { infrastructureDevWebhooks } from '../providers/infrastructure-dev/webho
  * Feature gates of the management plane that differ from upstream's defaults. MachineTaintPropagation is
  * alpha upstream, but upstream's own in-memory templates set taints, and user YAML must apply unchanged.
  */
-export const MANAGEMENT_PLANE_FEATURE_GATES = { ClusterTopology: true, MachineTaintPropagation: true } as const;
+export const MANAGEMENT_PLANE_FEATURE_GATES = {
+  ClusterTopology: true,
+  MachineTaintPropagation: true,
+} as const;
 
 /** Every admission webhook of capi-ts: core and providers, the same set in-process and over HTTPS. */
 export function clusterApiWebhooks(options: { reader?: Reader } = {}): WebhookRegistration[] {
   const featureGates = MANAGEMENT_PLANE_FEATURE_GATES;
   return [
-    ...coreWebhooks({ reader: options.reader, featureGates }),
+    // No ClusterClass controller runs yet to mark classes reconciled, so waiting for that would only delay
+    // every topology Cluster write; the webhook warns instead. Upstream waits up to 2 s.
+    ...coreWebhooks({ reader: options.reader, featureGates, clusterClassPollTimeoutMs: 0 }),
     ...bootstrapKubeadmWebhooks(),
     ...controlPlaneKubeadmWebhooks({ featureGates }),
     ...infrastructureDevWebhooks({ featureGates }),

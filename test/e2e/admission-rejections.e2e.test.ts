@@ -168,5 +168,17 @@ describe('broken Cluster API objects are rejected with 422 and actionable field 
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /spec\.replicas/);
     assert.match(result.stderr, /is invalid/);
+    // A webhook's warnings reach the user: a topology Cluster whose ClusterClass does not exist yet.
+    const cluster = {
+      apiVersion: 'cluster.x-k8s.io/v1beta2',
+      kind: 'Cluster',
+      metadata: { name: 'warned', namespace: NS },
+      spec: { topology: { classRef: { name: 'not-there-yet' }, version: 'v1.33.0' } },
+    };
+    const warned = await kubectl.run(['apply', '--dry-run=server', '-f', '-'], {
+      input: JSON.stringify(cluster),
+    });
+    assert.equal(warned.code, 0, warned.stderr);
+    assert.match(warned.stderr, /Warning: .*not-there-yet/);
   });
 });

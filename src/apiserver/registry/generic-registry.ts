@@ -853,6 +853,7 @@ export class GenericRegistry {
         subresource,
         user: scope.user,
         dryRun: scope.dryRun,
+        warnings: scope.warnings,
       });
     }
     const errors: FieldError[] = [];
@@ -868,6 +869,7 @@ export class GenericRegistry {
         subresource,
         user: scope.user,
         dryRun: scope.dryRun,
+        warnings: scope.warnings,
       });
       if (found) errors.push(...found);
     }
@@ -885,6 +887,7 @@ export class GenericRegistry {
         subresource: undefined,
         user: scope.user,
         dryRun: scope.dryRun,
+        warnings: scope.warnings,
       };
       await plugin.mutate?.(ctx);
       const found = await plugin.validate?.(ctx);

@@ -51,4 +51,6 @@ export interface AdmissionContext {
   subresource: string | undefined;
   user: { name: string; groups: string[] };
   dryRun: boolean;
+  /** Warnings for the client (`Warning:` response headers, printed by kubectl). */
+  warnings?: string[];
 }

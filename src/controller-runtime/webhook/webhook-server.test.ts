@@ -143,14 +143,10 @@ describe('WebhookServer', () => {
   });
 
   it('generates webhook configurations pointing at the served paths', () => {
-    const [mutating, validating] = webhookConfigurations(
-      'capi',
-      [gadgets],
-      {
-        service: { namespace: 'capi-system', name: 'capi-webhook-service' },
-        caBundlePem: ca.certificatePem,
-      },
-    );
+    const [mutating, validating] = webhookConfigurations('capi', [gadgets], {
+      service: { namespace: 'capi-system', name: 'capi-webhook-service' },
+      caBundlePem: ca.certificatePem,
+    });
     assert.equal(mutating.webhooks[0]?.name, 'default.gadget.example.com');
     assert.equal(mutating.webhooks[0]?.clientConfig.service?.path, '/mutate-example-com-v1-gadget');
     assert.deepEqual(validating.webhooks[0]?.rules[0]?.operations, ['CREATE', 'UPDATE', 'DELETE']);

@@ -216,6 +216,7 @@ function info(review: AdmissionReview): AdmissionRequestInfo {
     userInfo: { username: request?.userInfo?.username ?? '', groups: request?.userInfo?.groups ?? [] },
     dryRun: request?.dryRun ?? false,
     ...(request?.subResource ? { subresource: request.subResource } : {}),
+    ...(request?.oldObject ? { oldObject: request.oldObject } : {}),
   };
 }
 

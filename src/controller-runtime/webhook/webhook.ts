@@ -8,6 +8,8 @@ export interface AdmissionRequestInfo {
   userInfo: { username: string; groups: string[] };
   dryRun: boolean;
   subresource?: string;
+  /** The stored object an UPDATE replaces (also passed to `validateUpdate`); defaulters need it too. */
+  oldObject?: KubeObject;
 }
 
 /**

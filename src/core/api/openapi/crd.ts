@@ -75,20 +75,27 @@ export interface CustomResourceDefinition {
  * The schema of a whole object of a kind: `apiVersion`, `kind`, `metadata` (left to the API server's own
  * ObjectMeta handling, as every CRD does) plus the kind's own top-level fields.
  */
+/** The fields every kind has; a kind may override them (e.g. a required `metadata`). */
+type BaseKindFields = {
+  apiVersion: TSchema<string, false>;
+  kind: TSchema<string, false>;
+  metadata: TSchema<ObjectMetaShape, false>;
+};
+
 export function kindSchema<P extends Record<string, TSchema<unknown>>>(
   description: string,
   fields: P,
   options: { validations?: JSONSchemaProps['x-kubernetes-validations'] } = {},
 ) {
-  return object(
-    {
-      apiVersion: string({ description: 'The versioned schema of this representation of an object.' }),
-      kind: string({ description: 'The REST resource this object represents, in CamelCase.' }),
-      metadata: objectMetadata(),
-      ...fields,
-    },
-    { description, validations: options.validations },
-  );
+  const base: BaseKindFields = {
+    apiVersion: string({ description: 'The versioned schema of this representation of an object.' }),
+    kind: string({ description: 'The REST resource this object represents, in CamelCase.' }),
+    metadata: objectMetadata(),
+  };
+  // A spread of a generic type is typed as an intersection, which would make an overridden field `never`;
+  // say what the spread really does: the kind's fields replace the base ones.
+  const all = { ...base, ...fields } as Omit<BaseKindFields, keyof P> & P;
+  return object(all, { description, validations: options.validations });
 }
 
 /**
