@@ -34,14 +34,13 @@ export function isDefined(value: unknown): boolean {
 }
 
 /**
- * The object before the change, on updates. The request interface does not declare it yet (only the
- * validator receives it), so it is read when the caller passes it along.
+ * The object before the change, on updates. The request carries it as sent over the wire, so anything that
+ * is not an object with metadata counts as absent.
  */
 export function oldObjectOf(request: AdmissionRequestInfo): KubeObject | undefined {
-  if (!('oldObject' in request)) return undefined;
-  const old = request.oldObject;
+  const old: unknown = request.oldObject;
   return typeof old === 'object' && old !== null && !Array.isArray(old) && 'metadata' in old
-    ? (old as KubeObject)
+    ? request.oldObject
     : undefined;
 }
 
