@@ -1,6 +1,7 @@
 /**
  * Benchmark of the embedded API server, its storage layer and etcd 3.4 under the same load, printed side by
- * side: `npm run bench` (add `-- --quick` for a short run, `-- --no-etcd` to skip the reference).
+ * side, then of the controller-runtime engine: `npm run bench` (add `-- --quick` for a short run,
+ * `-- --no-etcd` to skip the reference, `-- --only controller` or `-- --only api` for one section).
  */
 import { cpus } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,14 +9,31 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { RevisionedStore } from '../src/apiserver/storage/index.js';
 import { startApiServer, type ApiServerProcess } from './api-server-process.js';
+import { runControllerBench } from './controller-bench.js';
 import { ensureEtcd, etcdCasUpdate, etcdPut, startEtcd } from './etcd.js';
 import type { HttpClient } from './http-client.js';
 import { closedLoop } from './load.js';
 import { configMapBody, configMapKey, storedConfigMap } from './payload.js';
 import { formatBytes, formatMs, formatRate, median, summarize, type RateResult } from './stats.js';
+import { printTable } from './table.js';
 
 const quick = process.argv.includes('--quick');
 const withEtcd = !process.argv.includes('--no-etcd');
+const SECTIONS = ['api', 'controller'] as const;
+type Section = (typeof SECTIONS)[number];
+/** `--only controller` / `--only=api`: run one section; default all. */
+function onlySection(argv: readonly string[]): Section | undefined {
+  const i = argv.findIndex((a) => a === '--only' || a.startsWith('--only='));
+  if (i < 0) return undefined;
+  const arg = argv[i]!;
+  const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[i + 1];
+  if (!SECTIONS.includes(value as Section)) {
+    throw new Error(`--only takes one of ${SECTIONS.join(', ')}; got ${value ?? 'nothing'}`);
+  }
+  return value as Section;
+}
+const only = onlySection(process.argv);
+const runs = (section: Section): boolean => only === undefined || only === section;
 const N = {
   serial: quick ? 200 : 1000,
   parallel: quick ? 2000 : 8000,
@@ -237,7 +255,11 @@ async function main(): Promise<void> {
   console.log(
     'Durable writes: every create/update is acknowledged after fdatasync (capi-ts) or etcd commit.\n',
   );
+  if (runs('api')) await apiSection();
+  if (runs('controller')) await runControllerBench({ quick });
+}
 
+async function apiSection(): Promise<void> {
   const { api, server, dir } = await apiServerPart();
   const watch = summarize(await watchLatency(server));
   const list = await listPart(server);
@@ -324,12 +346,7 @@ async function main(): Promise<void> {
     'RSS growth of the server process',
   ]);
 
-  const header: Row = ['metric', 'capi-ts API server', 'capi-ts storage', `etcd 3.4`, 'notes'];
-  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i]!.length)));
-  const print = (r: Row): void => console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join(' | '));
-  print(header);
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const r of rows) print(r);
+  printTable(['metric', 'capi-ts API server', 'capi-ts storage', `etcd 3.4`, 'notes'], rows);
   console.log(`\netcd: ${etcdNote}`);
 }
 
