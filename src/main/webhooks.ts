@@ -1,19 +1,20 @@
 import type { KubeObject, ObjectKey, TypeRef } from '../controller-runtime/api/object.js';
 import type { ListOptions, ObjectList, Reader } from '../controller-runtime/client/client.js';
 import type { WebhookRegistration } from '../controller-runtime/webhook/webhook.js';
+import { DEFAULT_FEATURE_GATES, type FeatureGates } from '../core/api/feature-gates.js';
 import { coreWebhooks } from '../core/webhooks/index.js';
 import { bootstrapKubeadmWebhooks } from '../providers/bootstrap-kubeadm/webhooks/index.js';
 import { controlPlaneKubeadmWebhooks } from '../providers/control-plane-kubeadm/webhooks/index.js';
 import { infrastructureDevWebhooks } from '../providers/infrastructure-dev/webhooks/index.js';
 
 /**
- * Feature gates of the management plane that differ from upstream's defaults. MachineTaintPropagation is
+ * The feature gates of the management plane, one set for core and every provider. MachineTaintPropagation is
  * alpha upstream, but upstream's own in-memory templates set taints, and user YAML must apply unchanged.
  */
-export const MANAGEMENT_PLANE_FEATURE_GATES = {
-  ClusterTopology: true,
+export const MANAGEMENT_PLANE_FEATURE_GATES: Readonly<FeatureGates> = {
+  ...DEFAULT_FEATURE_GATES,
   MachineTaintPropagation: true,
-} as const;
+};
 
 /** Every admission webhook of capi-ts: core and providers, the same set in-process and over HTTPS. */
 export function clusterApiWebhooks(options: { reader?: Reader } = {}): WebhookRegistration[] {
@@ -22,7 +23,7 @@ export function clusterApiWebhooks(options: { reader?: Reader } = {}): WebhookRe
     // No ClusterClass controller runs yet to mark classes reconciled, so waiting for that would only delay
     // every topology Cluster write; the webhook warns instead. Upstream waits up to 2 s.
     ...coreWebhooks({ reader: options.reader, featureGates, clusterClassPollTimeoutMs: 0 }),
-    ...bootstrapKubeadmWebhooks(),
+    ...bootstrapKubeadmWebhooks({ featureGates }),
     ...controlPlaneKubeadmWebhooks({ featureGates }),
     ...infrastructureDevWebhooks({ featureGates }),
   ];

@@ -14,11 +14,7 @@ import { machineWebhook } from './machine-webhook.js';
 import { type CoreWebhookOptions, webhookContext } from './webhook-options.js';
 
 export { validateMachineDrainRuleSelectors } from './machine-drain-rule-webhook.js';
-export {
-  type CoreFeatureGates,
-  type CoreWebhookOptions,
-  DEFAULT_CORE_FEATURE_GATES,
-} from './webhook-options.js';
+export type { CoreWebhookOptions } from './webhook-options.js';
 
 /** One registration per core kind (cluster.x-k8s.io and addons.cluster.x-k8s.io) that upstream has a webhook for. */
 export function coreWebhooks(options: CoreWebhookOptions = {}): WebhookRegistration[] {

@@ -1,13 +1,14 @@
 import type { KubeObject } from '../../../controller-runtime/api/object.js';
 import { denyIfInvalid } from '../../../controller-runtime/webhook/field-errors.js';
 import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
+import { type FeatureGateOptions, resolveFeatureGates } from '../../../core/api/feature-gates.js';
 import {
   applyPreviousKubeadmConfigDefaults,
   validateKubeadmConfigSpec,
 } from '../api/kubeadm-config-spec-validation.js';
 import type { KubeadmConfigTemplate } from '../api/kubeadm-config-template-types.js';
 import { API_VERSION, GROUP } from '../api/well-known.js';
-import { type BootstrapKubeadmWebhookOptions, isTopologyDryRunRequest } from './webhook-options.js';
+import { isTopologyDryRunRequest } from './webhook-options.js';
 
 export type KubeadmConfigTemplateObject = KubeadmConfigTemplate & KubeObject;
 
@@ -19,13 +20,14 @@ const GROUP_KIND = `KubeadmConfigTemplate.${GROUP}`;
  * trigger rollouts. Users' requests are left as sent, as upstream does.
  */
 export function kubeadmConfigTemplateWebhook(
-  options: BootstrapKubeadmWebhookOptions = {},
+  options: FeatureGateOptions = {},
 ): WebhookRegistration<KubeadmConfigTemplateObject> {
+  const gates = resolveFeatureGates(options.featureGates);
   const validate = (template: KubeadmConfigTemplateObject): void => {
     const errors = validateKubeadmConfigSpec(template.spec?.template.spec, {
       path: 'spec.template.spec',
       isKCP: false,
-      ignitionFormatEnabled: options.featureGates?.KubeadmBootstrapFormatIgnition ?? false,
+      ignitionFormatEnabled: gates.KubeadmBootstrapFormatIgnition,
     });
     denyIfInvalid(GROUP_KIND, template.metadata.name ?? '', errors);
   };

@@ -1,10 +1,10 @@
 import type { KubeObject } from '../../../controller-runtime/api/object.js';
 import { denyIfInvalid } from '../../../controller-runtime/webhook/field-errors.js';
 import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
+import { type FeatureGateOptions, resolveFeatureGates } from '../../../core/api/feature-gates.js';
 import { validateKubeadmConfigSpec } from '../api/kubeadm-config-spec-validation.js';
 import type { KubeadmConfig } from '../api/kubeadm-config-types.js';
 import { API_VERSION, GROUP } from '../api/well-known.js';
-import type { BootstrapKubeadmWebhookOptions } from './webhook-options.js';
 
 export type KubeadmConfigObject = KubeadmConfig & KubeObject;
 
@@ -16,13 +16,14 @@ const GROUP_KIND = `KubeadmConfig.${GROUP}`;
  * pull policy are left unset and the controller treats unset as cloud-config), so there is none here either.
  */
 export function kubeadmConfigWebhook(
-  options: BootstrapKubeadmWebhookOptions = {},
+  options: FeatureGateOptions = {},
 ): WebhookRegistration<KubeadmConfigObject> {
+  const gates = resolveFeatureGates(options.featureGates);
   const validate = (config: KubeadmConfigObject): void => {
     const errors = validateKubeadmConfigSpec(config.spec, {
       path: 'spec',
       isKCP: false,
-      ignitionFormatEnabled: options.featureGates?.KubeadmBootstrapFormatIgnition ?? false,
+      ignitionFormatEnabled: gates.KubeadmBootstrapFormatIgnition,
     });
     denyIfInvalid(GROUP_KIND, config.metadata.name ?? '', errors);
   };

@@ -2,14 +2,6 @@ import type { KubeObject } from '../../../controller-runtime/api/object.js';
 import type { AdmissionRequestInfo } from '../../../controller-runtime/webhook/webhook.js';
 import { Annotation } from '../../../core/api/v1beta2/well-known.js';
 
-/** Feature gates the kubeadm bootstrap webhooks consult; unset gates take upstream's defaults (all off). */
-export interface BootstrapKubeadmWebhookOptions {
-  featureGates?: {
-    /** Alpha upstream: lets `spec.format` be `ignition` and `spec.ignition` be set. */
-    KubeadmBootstrapFormatIgnition?: boolean;
-  };
-}
-
 /**
  * A request from the topology controller's server-side dry-run: it compares desired with current objects and
  * must not be disturbed by rules or defaults meant for users (upstream's `topology.IsDryRunRequest`).

@@ -7,6 +7,11 @@ import {
   fieldError,
 } from '../../../controller-runtime/webhook/field-errors.js';
 import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
+import {
+  type FeatureGateOptions,
+  type FeatureGates,
+  resolveFeatureGates,
+} from '../../../core/api/feature-gates.js';
 import { GROUP as CORE_GROUP } from '../../../core/api/v1beta2/group.js';
 import {
   applyPreviousKubeadmConfigDefaults,
@@ -25,7 +30,6 @@ import {
   validateRolloutAndCertValidityFields,
 } from './kubeadm-control-plane-validation.js';
 import { templateSpecDiff, withoutEmptyObjects } from './template-spec-diff.js';
-import { type ControlPlaneKubeadmWebhookOptions, gateEnabled } from './webhook-options.js';
 
 export type KubeadmControlPlaneTemplateObject = KubeadmControlPlaneTemplate & KubeObject;
 
@@ -36,7 +40,7 @@ const SPEC_PATH = 'spec.template.spec';
 /** The template counterpart of the KubeadmControlPlane spec rules: no replicas, version or infrastructureRef. */
 function validateResourceSpec(
   spec: KubeadmControlPlaneTemplateResourceSpec,
-  options: ControlPlaneKubeadmWebhookOptions,
+  gates: FeatureGates,
 ): FieldError[] {
   return [
     ...validateRolloutAndCertValidityFields(
@@ -49,7 +53,7 @@ function validateResourceSpec(
     ...validateMachineTaints(
       spec.machineTemplate?.spec?.taints,
       `${SPEC_PATH}.machineTemplate.spec.taints`,
-      gateEnabled(options, 'MachineTaintPropagation'),
+      gates.MachineTaintPropagation,
     ),
     ...validateClusterConfiguration(
       undefined,
@@ -59,7 +63,7 @@ function validateResourceSpec(
     ...validateKubeadmConfigSpec(spec.kubeadmConfigSpec, {
       path: `${SPEC_PATH}.kubeadmConfigSpec`,
       isKCP: true,
-      ignitionFormatEnabled: gateEnabled(options, 'KubeadmBootstrapFormatIgnition'),
+      ignitionFormatEnabled: gates.KubeadmBootstrapFormatIgnition,
     }),
   ];
 }
@@ -79,14 +83,15 @@ function comparableSpec(
  * KubeadmControlPlane, and immutable in `spec.template.spec` afterwards (ClusterClass rotates templates instead).
  */
 export function kubeadmControlPlaneTemplateWebhook(
-  options: ControlPlaneKubeadmWebhookOptions = {},
+  options: FeatureGateOptions = {},
 ): WebhookRegistration<KubeadmControlPlaneTemplateObject> {
+  const gates = resolveFeatureGates(options.featureGates);
   return {
     type: { apiVersion: API_VERSION, kind: 'KubeadmControlPlaneTemplate' },
     resource: 'kubeadmcontrolplanetemplates',
     validator: {
       validateCreate(template) {
-        if (!gateEnabled(options, 'ClusterTopology')) {
+        if (!gates.ClusterTopology) {
           // Upstream returns a bare field error here, which controller-runtime turns into a 403 denial.
           throw new AdmissionDeniedError({
             kind: GROUP_KIND,
@@ -95,7 +100,7 @@ export function kubeadmControlPlaneTemplateWebhook(
             message: 'spec: Forbidden: can be set only if the ClusterTopology feature flag is enabled',
           });
         }
-        const errors = validateResourceSpec(template.spec?.template.spec ?? {}, options);
+        const errors = validateResourceSpec(template.spec?.template.spec ?? {}, gates);
         denyIfInvalid(GROUP_KIND, template.metadata.name ?? '', errors);
       },
       validateUpdate(oldTemplate, newTemplate) {

@@ -6,12 +6,12 @@ import {
   isAdmissionDenied,
 } from '../../../controller-runtime/webhook/field-errors.js';
 import type { AdmissionRequestInfo } from '../../../controller-runtime/webhook/webhook.js';
+import type { FeatureGateOptions } from '../../../core/api/feature-gates.js';
 import { controlPlaneKubeadmWebhooks } from './index.js';
 import {
   type KubeadmControlPlaneObject,
   kubeadmControlPlaneWebhook,
 } from './kubeadm-control-plane-webhook.js';
-import type { ControlPlaneKubeadmWebhookOptions } from './webhook-options.js';
 
 const request: AdmissionRequestInfo = {
   operation: 'CREATE',
@@ -67,8 +67,8 @@ async function denial(fn: () => unknown): Promise<{ error: AdmissionDeniedError;
   assert.fail('expected the request to be denied');
 }
 
-const webhook = (options: ControlPlaneKubeadmWebhookOptions = {}) => kubeadmControlPlaneWebhook(options);
-const create = (k: KubeadmControlPlaneObject, options?: ControlPlaneKubeadmWebhookOptions) =>
+const webhook = (options: FeatureGateOptions = {}) => kubeadmControlPlaneWebhook(options);
+const create = (k: KubeadmControlPlaneObject, options?: FeatureGateOptions) =>
   webhook(options).validator?.validateCreate?.(k, request);
 const update = (oldK: KubeadmControlPlaneObject, newK: KubeadmControlPlaneObject) =>
   webhook().validator?.validateUpdate?.(oldK, newK, updateRequest);

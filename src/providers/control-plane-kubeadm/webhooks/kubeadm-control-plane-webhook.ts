@@ -5,6 +5,11 @@ import {
   fieldError,
 } from '../../../controller-runtime/webhook/field-errors.js';
 import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
+import {
+  type FeatureGateOptions,
+  type FeatureGates,
+  resolveFeatureGates,
+} from '../../../core/api/feature-gates.js';
 import { GROUP as CORE_GROUP } from '../../../core/api/v1beta2/group.js';
 import {
   isDefined,
@@ -32,7 +37,6 @@ import {
   parseTolerantSemver,
   type SemanticVersion,
 } from './tolerant-semver.js';
-import { type ControlPlaneKubeadmWebhookOptions, gateEnabled } from './webhook-options.js';
 
 export type KubeadmControlPlaneObject = KubeadmControlPlane & KubeObject;
 
@@ -46,7 +50,7 @@ const GROUP_KIND = `KubeadmControlPlane.${CORE_GROUP}`;
 type SpecInput = Partial<KubeadmControlPlaneSpec>;
 
 /** Spec rules checked on create and update alike (upstream's `validateKubeadmControlPlaneSpec`). */
-function validateSpec(spec: SpecInput, options: ControlPlaneKubeadmWebhookOptions): FieldError[] {
+function validateSpec(spec: SpecInput, gates: FeatureGates): FieldError[] {
   const errors: FieldError[] = [];
   const replicas = spec.replicas;
   if (replicas === undefined) {
@@ -74,7 +78,7 @@ function validateSpec(spec: SpecInput, options: ControlPlaneKubeadmWebhookOption
     ...validateMachineTaints(
       spec.machineTemplate?.spec?.taints,
       'spec.machineTemplate.spec.taints',
-      gateEnabled(options, 'MachineTaintPropagation'),
+      gates.MachineTaintPropagation,
     ),
   );
 
@@ -176,13 +180,14 @@ function validateCoreDNSChange(
  * allow-list of changeable paths, the one-minor upgrade step, no etcd topology switch and CoreDNS migrations.
  */
 export function kubeadmControlPlaneWebhook(
-  options: ControlPlaneKubeadmWebhookOptions = {},
+  options: FeatureGateOptions = {},
 ): WebhookRegistration<KubeadmControlPlaneObject> {
+  const gates = resolveFeatureGates(options.featureGates);
   const specRules = (kcp: KubeadmControlPlaneObject): FieldError[] =>
     validateKubeadmConfigSpec(kcp.spec?.kubeadmConfigSpec, {
       path: 'spec.kubeadmConfigSpec',
       isKCP: true,
-      ignitionFormatEnabled: gateEnabled(options, 'KubeadmBootstrapFormatIgnition'),
+      ignitionFormatEnabled: gates.KubeadmBootstrapFormatIgnition,
     });
   const clusterConfigurationPath = 'spec.kubeadmConfigSpec.clusterConfiguration';
 
@@ -211,7 +216,7 @@ export function kubeadmControlPlaneWebhook(
       validateCreate(kcp) {
         const spec: SpecInput = kcp.spec ?? {};
         const errors = [
-          ...validateSpec(spec, options),
+          ...validateSpec(spec, gates),
           ...validateClusterConfiguration(
             undefined,
             spec.kubeadmConfigSpec?.clusterConfiguration,
@@ -225,7 +230,7 @@ export function kubeadmControlPlaneWebhook(
         const oldSpec: SpecInput = oldKcp.spec ?? {};
         const newSpec: SpecInput = newKcp.spec ?? {};
         const errors = [
-          ...validateSpec(newSpec, options),
+          ...validateSpec(newSpec, gates),
           ...forbiddenKCPChanges(oldKcp, newKcp),
           ...validateVersionChange(oldSpec.version ?? '', newSpec.version ?? ''),
           ...validateClusterConfiguration(

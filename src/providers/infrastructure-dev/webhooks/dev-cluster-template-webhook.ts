@@ -6,12 +6,12 @@ import {
   fieldError,
 } from '../../../controller-runtime/webhook/field-errors.js';
 import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
+import { type FeatureGateOptions, resolveFeatureGates } from '../../../core/api/feature-gates.js';
 import type { DevClusterSpec } from '../api/dev-cluster-types.js';
 import type { DevClusterTemplate } from '../api/dev-cluster-template-types.js';
 import { API_VERSION, GROUP } from '../api/group.js';
 import { defaultDevClusterSpec, validateDevClusterSpec } from './dev-cluster-webhook.js';
 import { templateSpecDiff } from './template-spec-diff.js';
-import type { InfrastructureDevWebhookOptions } from './webhook-options.js';
 
 export type DevClusterTemplateObject = DevClusterTemplate & KubeObject;
 
@@ -29,8 +29,9 @@ function defaultedSpec(template: DevClusterTemplateObject): DevClusterSpec {
  * ClusterTopology gate; `spec.template.spec` immutable (compared with defaults applied on both sides).
  */
 export function devClusterTemplateWebhook(
-  options: InfrastructureDevWebhookOptions = {},
+  options: FeatureGateOptions = {},
 ): WebhookRegistration<DevClusterTemplateObject> {
+  const gates = resolveFeatureGates(options.featureGates);
   return {
     type: { apiVersion: API_VERSION, kind: 'DevClusterTemplate' },
     resource: 'devclustertemplates',
@@ -43,7 +44,7 @@ export function devClusterTemplateWebhook(
     validator: {
       validateCreate(template) {
         const name = template.metadata.name ?? '';
-        if (!(options.featureGates?.ClusterTopology ?? true)) {
+        if (!gates.ClusterTopology) {
           // Upstream returns a bare field error here, which controller-runtime turns into a 403 denial.
           throw new AdmissionDeniedError({
             kind: GROUP_KIND,
