@@ -13,6 +13,12 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 /** client-go retries a request the server asked to retry (429/5xx with Retry-After) up to 10 times. */
 const MAX_RETRY_AFTER_ATTEMPTS = 10;
 const TOKEN_FILE_TTL_MS = 60_000;
+/**
+ * Connections for ordinary requests. Without a cap, a burst of concurrent requests opens one TLS connection
+ * each (a handshake apiece on both sides); client-go keeps a similar pool per host. Watches are long-lived and
+ * use their own pool so they never hold these slots.
+ */
+const MAX_REQUEST_SOCKETS = 32;
 
 export interface RequestSpec {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -39,6 +45,7 @@ export interface JsonResponse {
 export class Transport {
   readonly config: RestConfig;
   readonly #agent: http.Agent;
+  readonly #streamAgent: http.Agent;
   readonly #base: URL;
   /** One shared token bucket: `when` books the next token and says how long to wait for it. */
   readonly #bucket: BucketRateLimiter<string>;
@@ -55,18 +62,23 @@ export class Transport {
       qps: config.qps ?? DEFAULT_QPS,
       burst: config.burst ?? DEFAULT_BURST,
     });
-    if (this.#base.protocol === 'https:') {
-      this.#agent = new https.Agent({
-        keepAlive: true,
-        ca: config.caPem,
-        cert: config.clientCertificatePem,
-        key: config.clientKeyPem,
-        servername: config.tlsServerName,
-        rejectUnauthorized: !config.insecureSkipTlsVerify,
-      });
-    } else {
-      this.#agent = new http.Agent({ keepAlive: true });
-    }
+    this.#agent = this.#makeAgent(MAX_REQUEST_SOCKETS);
+    this.#streamAgent = this.#makeAgent(Infinity);
+  }
+
+  #makeAgent(maxSockets: number): http.Agent {
+    const config = this.config;
+    if (this.#base.protocol !== 'https:') return new http.Agent({ keepAlive: true, maxSockets });
+    return new https.Agent({
+      keepAlive: true,
+      maxSockets,
+      maxFreeSockets: Math.min(maxSockets, MAX_REQUEST_SOCKETS),
+      ca: config.caPem,
+      cert: config.clientCertificatePem,
+      key: config.clientKeyPem,
+      servername: config.tlsServerName,
+      rejectUnauthorized: !config.insecureSkipTlsVerify,
+    });
   }
 
   /** Sends a request and parses the JSON answer; non-2xx answers throw the typed `ApiError`. */
@@ -112,6 +124,7 @@ export class Transport {
 
   close(): void {
     this.#agent.destroy();
+    this.#streamAgent.destroy();
   }
 
   async #send(spec: RequestSpec): Promise<IncomingMessage> {
@@ -138,7 +151,8 @@ export class Transport {
     const started = performance.now();
     const lib = url.protocol === 'https:' ? https : http;
     return await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = lib.request(url, { method: spec.method, headers, agent: this.#agent, signal: spec.signal });
+      const agent = spec.stream ? this.#streamAgent : this.#agent;
+      const req = lib.request(url, { method: spec.method, headers, agent, signal: spec.signal });
       if (!spec.stream) {
         req.setTimeout(this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS, () => {
           req.destroy(new Error(`no answer within ${this.config.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`));
