@@ -30,6 +30,12 @@ export async function startApiServer(dataDir: string): Promise<ApiServerProcess>
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  // A bench that crashes must not leave the server running (and holding a core) behind it.
+  const killChild = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killChild);
+  child.once('exit', () => process.off('exit', killChild));
   let out = '';
   const line = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`capi up not ready after 120 s:\n${out}`)), 120_000);
