@@ -2,6 +2,7 @@
 // and the well-known names. Reconcilers and providers import from here.
 export * from './group.js';
 export * from './well-known.js';
+export * from './admission-helpers.js';
 export * from './common-types.js';
 export * from './cluster-types.js';
 export * from './cluster-class-types.js';

@@ -2,13 +2,13 @@ import type { KubeObject } from '../../../controller-runtime/api/object.js';
 import { denyIfInvalid } from '../../../controller-runtime/webhook/field-errors.js';
 import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
 import { type FeatureGateOptions, resolveFeatureGates } from '../../../core/api/feature-gates.js';
+import { isTopologyDryRunRequest } from '../../../core/api/v1beta2/admission-helpers.js';
 import {
   applyPreviousKubeadmConfigDefaults,
   validateKubeadmConfigSpec,
 } from '../api/kubeadm-config-spec-validation.js';
 import type { KubeadmConfigTemplate } from '../api/kubeadm-config-template-types.js';
 import { API_VERSION, GROUP } from '../api/well-known.js';
-import { isTopologyDryRunRequest } from './webhook-options.js';
 
 export type KubeadmConfigTemplateObject = KubeadmConfigTemplate & KubeObject;
 

@@ -1,11 +1,12 @@
 import type { KubeObject } from '../../../controller-runtime/api/object.js';
-import { deepClone } from '../../../controller-runtime/util/json.js';
+import { deepClone, isJsonObject } from '../../../controller-runtime/util/json.js';
 import {
   AdmissionDeniedError,
   denyIfInvalid,
   type FieldError,
   fieldError,
 } from '../../../controller-runtime/webhook/field-errors.js';
+import { jsonDiff } from '../../../controller-runtime/webhook/json-diff.js';
 import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
 import {
   type FeatureGateOptions,
@@ -29,7 +30,6 @@ import {
   validateMachineTaints,
   validateRolloutAndCertValidityFields,
 } from './kubeadm-control-plane-validation.js';
-import { templateSpecDiff, withoutEmptyObjects } from './template-spec-diff.js';
 
 export type KubeadmControlPlaneTemplateObject = KubeadmControlPlaneTemplate & KubeObject;
 
@@ -79,6 +79,23 @@ function comparableSpec(
 }
 
 /**
+ * Members that Go's value-typed structs cannot tell from absent: `undefined` and empty objects (a zero struct).
+ * KubeadmControlPlaneTemplate's nested structs are value types, so comparing after this keeps `rollout: {}` and a
+ * missing `rollout` equal, as upstream's comparison does. (The dev kinds use pointers, where `{}` matters.)
+ */
+function withoutEmptyObjects(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutEmptyObjects);
+  if (!isJsonObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, member] of Object.entries(value)) {
+    const cleaned = withoutEmptyObjects(member);
+    if (cleaned === undefined || (isJsonObject(cleaned) && Object.keys(cleaned).length === 0)) continue;
+    out[key] = cleaned;
+  }
+  return out;
+}
+
+/**
  * KubeadmControlPlaneTemplate admission: created only with the ClusterTopology gate, validated like a
  * KubeadmControlPlane, and immutable in `spec.template.spec` afterwards (ClusterClass rotates templates instead).
  */
@@ -116,7 +133,7 @@ export function kubeadmControlPlaneTemplateWebhook(
         ) {
           (after.rollout ??= {}).strategy = oldStrategy;
         }
-        const diff = templateSpecDiff(withoutEmptyObjects(before), withoutEmptyObjects(after));
+        const diff = jsonDiff(withoutEmptyObjects(before), withoutEmptyObjects(after));
         if (diff === '') return;
         denyIfInvalid(GROUP_KIND, newTemplate.metadata.name ?? '', [
           fieldError.invalid(

@@ -5,13 +5,13 @@ import {
   denyIfInvalid,
   fieldError,
 } from '../../../controller-runtime/webhook/field-errors.js';
+import { jsonDiff } from '../../../controller-runtime/webhook/json-diff.js';
 import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
 import { type FeatureGateOptions, resolveFeatureGates } from '../../../core/api/feature-gates.js';
 import type { DevClusterSpec } from '../api/dev-cluster-types.js';
 import type { DevClusterTemplate } from '../api/dev-cluster-template-types.js';
 import { API_VERSION, GROUP } from '../api/group.js';
 import { defaultDevClusterSpec, validateDevClusterSpec } from './dev-cluster-webhook.js';
-import { templateSpecDiff } from './template-spec-diff.js';
 
 export type DevClusterTemplateObject = DevClusterTemplate & KubeObject;
 
@@ -56,7 +56,7 @@ export function devClusterTemplateWebhook(
         denyIfInvalid(GROUP_KIND, name, validateDevClusterSpec(template.spec?.template.spec));
       },
       validateUpdate(oldTemplate, newTemplate) {
-        const diff = templateSpecDiff(defaultedSpec(oldTemplate), defaultedSpec(newTemplate));
+        const diff = jsonDiff(defaultedSpec(oldTemplate), defaultedSpec(newTemplate));
         if (diff === '') return;
         denyIfInvalid(GROUP_KIND, newTemplate.metadata.name ?? '', [
           fieldError.invalid(

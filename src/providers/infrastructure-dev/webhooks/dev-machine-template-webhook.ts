@@ -1,11 +1,11 @@
 import type { KubeObject } from '../../../controller-runtime/api/object.js';
 import { denyIfInvalid, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
+import { jsonDiff } from '../../../controller-runtime/webhook/json-diff.js';
 import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
+import { isTopologyDryRunRequest } from '../../../core/api/v1beta2/admission-helpers.js';
 import type { DevMachineTemplate } from '../api/dev-machine-template-types.js';
 import { API_VERSION, GROUP } from '../api/group.js';
 import { defaultDevMachineSpec } from './dev-machine-webhook.js';
-import { templateSpecDiff } from './template-spec-diff.js';
-import { isTopologyDryRunRequest } from './webhook-options.js';
 
 export type DevMachineTemplateObject = DevMachineTemplate & KubeObject;
 
@@ -28,7 +28,7 @@ export function devMachineTemplateWebhook(): WebhookRegistration<DevMachineTempl
     validator: {
       validateUpdate(oldTemplate, newTemplate, request) {
         if (isTopologyDryRunRequest(request, newTemplate)) return;
-        const diff = templateSpecDiff(oldTemplate.spec?.template.spec, newTemplate.spec?.template.spec);
+        const diff = jsonDiff(oldTemplate.spec?.template.spec, newTemplate.spec?.template.spec);
         if (diff === '') return;
         denyIfInvalid(GROUP_KIND, newTemplate.metadata.name ?? '', [
           fieldError.invalid(

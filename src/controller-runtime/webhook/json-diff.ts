@@ -1,11 +1,12 @@
-import { deepEqual, isJsonObject } from '../../../controller-runtime/util/json.js';
+import { deepEqual, isJsonObject } from '../util/json.js';
 
 /**
  * The changes from `before` to `after`, one `- path: old` / `+ path: new` pair per changed leaf (lists count as
- * leaves); empty when equal. Upstream prints go-cmp's diff here, whose format go-cmp itself declares unstable, so
- * this is written for people to read, not to match byte for byte.
+ * leaves); empty when equal. For immutability denials ("field is immutable. Diff: ..."): upstream prints
+ * go-cmp's diff there, whose format go-cmp itself declares unstable, so this is written for people to read, not
+ * to match byte for byte.
  */
-export function templateSpecDiff(before: unknown, after: unknown): string {
+export function jsonDiff(before: unknown, after: unknown): string {
   const lines: string[] = [];
   const walk = (a: unknown, b: unknown, path: string): void => {
     if (deepEqual(a, b)) return;
