@@ -1,6 +1,12 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { clusterApiCrds } from '../main/crds.js';
 import { up } from '../main/up.js';
+import {
+  DEFAULT_CERT_DIR,
+  DEFAULT_WEBHOOK_PORT,
+  serveWebhooks,
+  webhookManifestsYaml,
+} from '../main/webhook-serve.js';
 import { CLUSTER_API_CONTRACT, PACKAGE_VERSION } from '../version.js';
 import { crdsToYaml } from './crds-yaml.js';
 
@@ -57,6 +63,56 @@ export function buildProgram(io: CliIo): Command {
       io.stdout('capi: stopping\n');
       await plane.stop();
     });
+
+  const webhooks = program
+    .command('webhooks')
+    .description(
+      "Cluster API's admission webhooks for a real management cluster (capi up runs them in-process)",
+    );
+  webhooks
+    .command('serve')
+    .description('serve the admission webhooks over HTTPS (AdmissionReview v1) until SIGINT/SIGTERM')
+    .option('--host <host>', 'address to listen on', '0.0.0.0')
+    .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, DEFAULT_WEBHOOK_PORT)
+    .option('--cert-dir <dir>', 'directory holding tls.crt and tls.key', DEFAULT_CERT_DIR)
+    .option(
+      '--kubeconfig <file>',
+      'cluster the webhooks read from (default $KUBECONFIG, in-cluster, ~/.kube/config)',
+    )
+    .action(async (opts: { host: string; port: number; certDir: string; kubeconfig?: string }) => {
+      const serving = await serveWebhooks({
+        host: opts.host,
+        port: opts.port,
+        certDir: opts.certDir,
+        ...(opts.kubeconfig ? { kubeconfigPath: opts.kubeconfig } : {}),
+      });
+      io.stdout(`capi webhooks serving at ${serving.url} (${serving.paths.length} paths)\n`);
+      await waitForSignal(io.signal);
+      await serving.stop();
+    });
+  webhooks
+    .command('manifests')
+    .description('print the Mutating- and ValidatingWebhookConfiguration pointing at `capi webhooks serve`')
+    .requiredOption('--ca-file <file>', 'PEM of the CA that signed the serving certificate')
+    .option('--service-namespace <namespace>', 'namespace of the Service in front of the webhook server')
+    .option('--service-name <name>', 'name of that Service')
+    .option('--url <url>', 'or: the https:// URL the API server reaches the webhook server at')
+    .action(
+      async (opts: { caFile: string; serviceNamespace?: string; serviceName?: string; url?: string }) => {
+        if (Boolean(opts.serviceNamespace) !== Boolean(opts.serviceName)) {
+          throw new InvalidArgumentError('--service-namespace and --service-name go together');
+        }
+        io.stdout(
+          await webhookManifestsYaml({
+            caFile: opts.caFile,
+            ...(opts.serviceNamespace && opts.serviceName
+              ? { service: { namespace: opts.serviceNamespace, name: opts.serviceName } }
+              : {}),
+            ...(opts.url ? { url: opts.url } : {}),
+          }),
+        );
+      },
+    );
 
   return program;
 }
