@@ -10,7 +10,7 @@ import {
   clustersUsingClusterClass,
   workerClassesAreUnique,
 } from './util/cluster-class-checks.js';
-import { FieldPath } from './util/field-path.js';
+import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import {
   validateNodeStartupTimeoutSeconds,
   validateUnhealthyLessThanOrEqualTo,
@@ -20,7 +20,7 @@ import { validateMachineTaints } from './util/machine-taints.js';
 import { nameTemplateData, renderNameTemplate } from './util/name-template.js';
 import { isDefined, loose, type Loose } from './util/object.js';
 import { validatePatches } from './util/patch-validation.js';
-import { isDNS1123Subdomain, validateObjectMeta } from './util/validation.js';
+import { isDNS1123Subdomain, validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import {
   compareVersions,
   formatSemver,

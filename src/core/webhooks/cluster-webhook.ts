@@ -20,7 +20,7 @@ import {
   keyText,
   workerTopologiesAreValid,
 } from './util/cluster-class-checks.js';
-import { FieldPath } from './util/field-path.js';
+import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import {
   validateNodeStartupTimeoutSeconds,
   validateUnhealthyLessThanOrEqualTo,
@@ -28,7 +28,7 @@ import {
 import { atoi, validateRemediationMaxInFlight, validateRolloutStrategy } from './util/int-or-percent.js';
 import { validateMachineTaints } from './util/machine-taints.js';
 import { isDefined, loose, type Loose } from './util/object.js';
-import { cidrError, isLabelValue, validateObjectMeta } from './util/validation.js';
+import { cidrError, isLabelValue, validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import { defaultTopologyVariables } from './util/variable-defaulting.js';
 import {
   compareVersions,

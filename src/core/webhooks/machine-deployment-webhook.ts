@@ -9,7 +9,7 @@ import {
   MachineDeploymentRolloutStrategyType,
 } from '../api/v1beta2/index.js';
 import { denyIfInvalid } from './util/admission.js';
-import { FieldPath } from './util/field-path.js';
+import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import { forbidImmutableChange } from './util/immutable.js';
 import { validateRemediationMaxInFlight, validateRolloutStrategy } from './util/int-or-percent.js';
 import { isSelectorError, labelSelectorAsSelector, selectorForDisplay } from './util/label-selector.js';
@@ -22,7 +22,7 @@ import { validateMachineTaints, validateMachineTaintsForWorkers } from './util/m
 import { validateMachineNaming } from './util/name-template.js';
 import { loose, type Loose, previousVersionOf, setLabel } from './util/object.js';
 import { defaultReplicas } from './util/replicas.js';
-import { isLabelValue, validateObjectMeta } from './util/validation.js';
+import { isLabelValue, validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import { defaultVersionPrefix, versionErrors } from './util/version.js';
 import type { WebhookContext } from './webhook-options.js';
 

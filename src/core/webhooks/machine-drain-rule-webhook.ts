@@ -8,7 +8,7 @@ import {
   MachineDrainRuleDrainBehavior,
 } from '../api/v1beta2/index.js';
 import { denyIfInvalid } from './util/admission.js';
-import { FieldPath } from './util/field-path.js';
+import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import {
   isSelectorError,
   type LabelSelector,

@@ -9,7 +9,7 @@ import {
   type MachineHealthCheck,
 } from '../api/v1beta2/index.js';
 import { denyIfInvalid } from './util/admission.js';
-import { FieldPath } from './util/field-path.js';
+import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import {
   validateNodeStartupTimeoutSeconds,
   validateUnhealthyLessThanOrEqualTo,

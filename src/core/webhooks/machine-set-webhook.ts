@@ -3,7 +3,7 @@ import { type FieldError, fieldError } from '../../controller-runtime/webhook/fi
 import type { AdmissionRequestInfo, WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
 import { API_VERSION, GROUP, Label, type MachineSet } from '../api/v1beta2/index.js';
 import { denyIfInvalid } from './util/admission.js';
-import { FieldPath } from './util/field-path.js';
+import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import { forbidImmutableChange } from './util/immutable.js';
 import { isSelectorError, labelSelectorAsSelector, selectorForDisplay } from './util/label-selector.js';
 import {
@@ -16,7 +16,7 @@ import { validateMachineTaints, validateMachineTaintsForWorkers } from './util/m
 import { validateMachineNaming } from './util/name-template.js';
 import { loose, type Loose, previousVersionOf, setLabel, sortedMap } from './util/object.js';
 import { defaultReplicas } from './util/replicas.js';
-import { validateObjectMeta } from './util/validation.js';
+import { validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import { defaultVersionPrefix, versionErrors } from './util/version.js';
 import type { WebhookContext } from './webhook-options.js';
 

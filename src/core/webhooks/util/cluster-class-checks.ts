@@ -8,7 +8,7 @@ import {
   type ClusterClass,
   type TemplateReference,
 } from '../../api/v1beta2/index.js';
-import { FieldPath } from './field-path.js';
+import { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
 import { isDefined, type Loose } from './object.js';
 
 const TEMPLATE_SUFFIX = 'Template';

@@ -1,6 +1,6 @@
 // Checks shared by MachineHealthChecks and the health checks of Cluster topologies and ClusterClasses.
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
-import type { FieldPath } from './field-path.js';
+import type { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
 import { type IntOrString, validateIntOrPercent } from './int-or-percent.js';
 
 /** A Node gets at least this long to appear; shorter timeouts remediate Machines that are still booting. */

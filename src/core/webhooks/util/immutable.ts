@@ -3,7 +3,7 @@
 // their webhooks with FIELD_IS_IMMUTABLE), so each kind's denials read exactly like upstream's.
 import { deepEqual } from '../../../controller-runtime/util/json.js';
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
-import type { FieldPath } from './field-path.js';
+import type { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
 
 export const FIELD_IS_IMMUTABLE = 'field is immutable';
 

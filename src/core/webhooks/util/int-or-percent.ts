@@ -1,7 +1,7 @@
 // intstr.IntOrString as upstream's webhooks validate it: an integer, or a string that is an integer followed
 // by `%`. The error texts are those of `intstr.GetScaledValueFromIntOrPercent` and Go's strconv.Atoi.
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
-import type { FieldPath } from './field-path.js';
+import type { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
 
 export type IntOrString = number | string;
 

@@ -1,6 +1,6 @@
 // metav1.LabelSelectorAsSelector with apimachinery's semantics: the same parse errors (word for word), the
 // same matching, and the same canonical string (`a=b,c in (x,y)`) that upstream quotes in its denials.
-import { isLabelKey, isLabelValue } from './validation.js';
+import { isLabelKey, isLabelValue } from '../../../controller-runtime/webhook/validation.js';
 
 export interface LabelSelectorRequirement {
   key?: string;

@@ -2,8 +2,8 @@
 // lifecycle controller or cloud providers would fight with their owners, so they are refused.
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
 import { Label, Taint } from '../../api/v1beta2/index.js';
-import type { FieldPath } from './field-path.js';
-import { isLabelKey } from './validation.js';
+import type { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
+import { isLabelKey } from '../../../controller-runtime/webhook/validation.js';
 
 export interface TaintLike {
   key?: string;

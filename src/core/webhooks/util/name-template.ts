@@ -3,8 +3,8 @@
 // valid object names. Only what name templates use is supported: literal text, field chains, comments and
 // trim markers; any other action is refused rather than guessed at.
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
-import type { FieldPath } from './field-path.js';
-import { isDNS1123Subdomain } from './validation.js';
+import type { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
+import { isDNS1123Subdomain } from '../../../controller-runtime/webhook/validation.js';
 
 const TEMPLATE_NAME = 'template name generator';
 const MAX_NAME_LENGTH = 63;

@@ -3,10 +3,10 @@
 // or variables that exist. Denials show the offending patch as Go's indented JSON, as upstream does.
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
 import { type ClusterClass, VARIABLE_DEFINITION_FROM_INLINE } from '../../api/v1beta2/index.js';
-import { FieldPath } from './field-path.js';
+import { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
 import { atoi } from './int-or-percent.js';
 import { isDefined, type Loose } from './object.js';
-import { isLabelKey } from './validation.js';
+import { isLabelKey } from '../../../controller-runtime/webhook/validation.js';
 
 type Spec = Loose<ClusterClass['spec']>;
 type Patch = NonNullable<Spec['patches']>[number];

@@ -3,7 +3,7 @@
 // `ParseTolerant` (a leading `v`, short forms like `1.2`), `compareVersions` upstream's `util/version.Compare`.
 
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
-import type { FieldPath } from './field-path.js';
+import type { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
 
 export interface SemVer {
   major: number;

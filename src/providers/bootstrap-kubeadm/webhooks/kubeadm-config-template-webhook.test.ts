@@ -101,4 +101,30 @@ describe('KubeadmConfigTemplate webhook', () => {
       },
     );
   });
+
+  it('validates the labels and annotations the KubeadmConfigs get, on create and update', async () => {
+    const t = template({});
+    t.spec = { template: { metadata: { labels: { app: 'not ok' } }, spec: {} } };
+    const labelValueErr =
+      "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must " +
+      "start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used " +
+      "for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')";
+    const validator = kubeadmConfigTemplateWebhook().validator;
+    for (const validate of [
+      () => validator?.validateCreate?.(t, request),
+      () => validator?.validateUpdate?.(template({}), t, { ...request, operation: 'UPDATE' }),
+    ]) {
+      await assert.rejects(
+        async () => validate(),
+        (err: unknown) => {
+          assert.ok(isAdmissionDenied(err));
+          assert.deepEqual(
+            err.causes.map((c) => `${c.field}: ${c.detail}`),
+            [`spec.template.metadata.labels: Invalid value: "not ok": ${labelValueErr}`],
+          );
+          return true;
+        },
+      );
+    }
+  });
 });

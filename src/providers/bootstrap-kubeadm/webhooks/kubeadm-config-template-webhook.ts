@@ -1,5 +1,7 @@
 import type { KubeObject } from '../../../controller-runtime/api/object.js';
 import { denyIfInvalid } from '../../../controller-runtime/webhook/field-errors.js';
+import { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
+import { validateObjectMeta } from '../../../controller-runtime/webhook/validation.js';
 import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
 import { type FeatureGateOptions, resolveFeatureGates } from '../../../core/api/feature-gates.js';
 import { isTopologyDryRunRequest } from '../../../core/api/v1beta2/admission-helpers.js';
@@ -24,11 +26,14 @@ export function kubeadmConfigTemplateWebhook(
 ): WebhookRegistration<KubeadmConfigTemplateObject> {
   const gates = resolveFeatureGates(options.featureGates);
   const validate = (template: KubeadmConfigTemplateObject): void => {
-    const errors = validateKubeadmConfigSpec(template.spec?.template.spec, {
-      path: 'spec.template.spec',
-      isKCP: false,
-      ignitionFormatEnabled: gates.KubeadmBootstrapFormatIgnition,
-    });
+    const errors = [
+      ...validateKubeadmConfigSpec(template.spec?.template.spec, {
+        path: 'spec.template.spec',
+        isKCP: false,
+        ignitionFormatEnabled: gates.KubeadmBootstrapFormatIgnition,
+      }),
+      ...validateObjectMeta(template.spec?.template.metadata, FieldPath.of('spec', 'template', 'metadata')),
+    ];
     denyIfInvalid(GROUP_KIND, template.metadata.name ?? '', errors);
   };
   return {

@@ -14,6 +14,9 @@ const request: AdmissionRequestInfo = {
   dryRun: false,
 };
 const topologyOff = { featureGates: { ClusterTopology: false } };
+/** apimachinery's message for a label key (or its name part) that is not a qualified name. */
+const NAME_PART_ERR =
+  "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 
 function template(): KubeadmControlPlaneTemplateObject {
   return {
@@ -81,6 +84,22 @@ describe('KubeadmControlPlaneTemplate webhook', () => {
       'spec.template.spec.rollout.strategy.rollingUpdate.maxSurge: Required value: value must be 1 or 0',
       'spec.template.spec.machineNaming.template: Invalid value: "cp": invalid template, {{ .random }} is missing',
       'spec.template.spec.kubeadmConfigSpec.files[1].path: Invalid value: {"path":"/a","content":"y"}: path property must be unique among all files',
+    ]);
+  });
+
+  it('validates the labels and annotations of the KubeadmControlPlane and of its Machines', async () => {
+    const bad = template();
+    const resource = bad.spec?.template;
+    assert.ok(resource?.spec);
+    resource.metadata = { labels: { 'tier/': 'cp' } };
+    resource.spec.machineTemplate = { metadata: { annotations: { 'bad key': 'x' } } };
+    const causes = await causesOf(() =>
+      kubeadmControlPlaneTemplateWebhook().validator?.validateCreate?.(bad, request),
+    );
+    assert.deepEqual(causes, [
+      `spec.template.spec.machineTemplate.metadata.annotations: Invalid value: "bad key": ${NAME_PART_ERR}`,
+      'spec.template.metadata.labels: Invalid value: "tier/": name part must be non-empty',
+      `spec.template.metadata.labels: Invalid value: "tier/": ${NAME_PART_ERR}`,
     ]);
   });
 

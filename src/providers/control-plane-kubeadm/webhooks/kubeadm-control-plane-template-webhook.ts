@@ -7,6 +7,8 @@ import {
   fieldError,
 } from '../../../controller-runtime/webhook/field-errors.js';
 import { jsonDiff } from '../../../controller-runtime/webhook/json-diff.js';
+import { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
+import { validateObjectMeta } from '../../../controller-runtime/webhook/validation.js';
 import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
 import {
   type FeatureGateOptions,
@@ -35,7 +37,8 @@ export type KubeadmControlPlaneTemplateObject = KubeadmControlPlaneTemplate & Ku
 
 /** Built with the core group, like upstream (`KubeadmControlPlaneTemplate.cluster.x-k8s.io "x" is invalid`). */
 const GROUP_KIND = `KubeadmControlPlaneTemplate.${CORE_GROUP}`;
-const SPEC_PATH = 'spec.template.spec';
+const SPEC_FIELD_PATH = FieldPath.of('spec', 'template', 'spec');
+const SPEC_PATH = SPEC_FIELD_PATH.toString();
 
 /** The template counterpart of the KubeadmControlPlane spec rules: no replicas, version or infrastructureRef. */
 function validateResourceSpec(
@@ -54,6 +57,10 @@ function validateResourceSpec(
       spec.machineTemplate?.spec?.taints,
       `${SPEC_PATH}.machineTemplate.spec.taints`,
       gates.MachineTaintPropagation,
+    ),
+    ...validateObjectMeta(
+      spec.machineTemplate?.metadata,
+      SPEC_FIELD_PATH.child('machineTemplate', 'metadata'),
     ),
     ...validateClusterConfiguration(
       undefined,
@@ -117,7 +124,13 @@ export function kubeadmControlPlaneTemplateWebhook(
             message: 'spec: Forbidden: can be set only if the ClusterTopology feature flag is enabled',
           });
         }
-        const errors = validateResourceSpec(template.spec?.template.spec ?? {}, gates);
+        const errors = [
+          ...validateResourceSpec(template.spec?.template.spec ?? {}, gates),
+          ...validateObjectMeta(
+            template.spec?.template.metadata,
+            FieldPath.of('spec', 'template', 'metadata'),
+          ),
+        ];
         denyIfInvalid(GROUP_KIND, template.metadata.name ?? '', errors);
       },
       validateUpdate(oldTemplate, newTemplate) {

@@ -1,6 +1,7 @@
 // Rules KubeadmControlPlane and KubeadmControlPlaneTemplate share (upstream's kubeadmcontrolplane.go helpers),
 // with upstream's field paths and messages.
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
+import { isDNS1123Subdomain, isLabelKey } from '../../../controller-runtime/webhook/validation.js';
 import type { MachineTaint } from '../../../core/api/v1beta2/common-types.js';
 import { Taint } from '../../../core/api/v1beta2/well-known.js';
 import { isDefined } from '../../bootstrap-kubeadm/api/kubeadm-config-spec-validation.js';
@@ -92,22 +93,6 @@ export function validateRolloutAndCertValidityFields(
   return errors;
 }
 
-const DNS1123_SUBDOMAIN_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*';
-const DNS1123_SUBDOMAIN_RE = new RegExp(`^${DNS1123_SUBDOMAIN_FMT}$`);
-
-/** apimachinery's `IsDNS1123Subdomain` (names here are at most 63 characters, so only the pattern can fail). */
-function dns1123SubdomainErrors(value: string): string[] {
-  const errors: string[] = [];
-  if (Buffer.byteLength(value, 'utf8') > 253) errors.push('must be no more than 253 characters');
-  if (!DNS1123_SUBDOMAIN_RE.test(value)) {
-    errors.push(
-      "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must " +
-        `start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '${DNS1123_SUBDOMAIN_FMT}')`,
-    );
-  }
-  return errors;
-}
-
 /** `spec.machineNaming.template` must keep names unique (`.random`) and render to valid object names. */
 export function validateMachineNaming(
   naming: KubeadmControlPlaneSpec['machineNaming'],
@@ -126,7 +111,7 @@ export function validateMachineNaming(
       errors.push(fieldError.invalid(templatePath, template, `invalid template: ${result.message}`));
       break;
     case 'rendered':
-      for (const problem of dns1123SubdomainErrors(result.name)) {
+      for (const problem of isDNS1123Subdomain(result.name)) {
         errors.push(
           fieldError.invalid(
             templatePath,
@@ -196,8 +181,9 @@ export function validateClusterConfiguration(
 }
 
 /**
- * Taints of the control plane Machines: only with the MachineTaintPropagation gate, and never keys that Cluster
- * API, the kubelet, the node lifecycle controller or a cloud provider own (upstream's `ValidateMachineTaints`).
+ * Taints of the control plane Machines: only with the MachineTaintPropagation gate, never keys that Cluster
+ * API, the kubelet, the node lifecycle controller or a cloud provider own, and only valid label keys (upstream's
+ * `ValidateMachineTaints`).
  */
 export function validateMachineTaints(
   taints: readonly MachineTaint[] | undefined,
@@ -240,6 +226,7 @@ export function validateMachineTaints(
         fieldError.invalid(keyPath, key, 'taint is deprecated since 1.24 and should not be used anymore'),
       );
     }
+    for (const msg of isLabelKey(key)) errors.push(fieldError.invalid(keyPath, key, msg));
   });
   return errors;
 }

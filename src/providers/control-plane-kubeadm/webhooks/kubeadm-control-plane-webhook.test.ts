@@ -67,6 +67,10 @@ async function denial(fn: () => unknown): Promise<{ error: AdmissionDeniedError;
   assert.fail('expected the request to be denied');
 }
 
+/** apimachinery's message for a label key (or its name part) that is not a qualified name. */
+const NAME_PART_ERR =
+  "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
 const webhook = (options: FeatureGateOptions = {}) => kubeadmControlPlaneWebhook(options);
 const create = (k: KubeadmControlPlaneObject, options?: FeatureGateOptions) =>
   webhook(options).validator?.validateCreate?.(k, request);
@@ -331,6 +335,35 @@ describe('KubeadmControlPlane validation on create', () => {
         'spec.machineTemplate.spec.taints[1].key: Invalid value: "node.cluster.x-k8s.io/uninitialized": taint key is not allowed',
       ],
     );
+  });
+
+  it('wants taint keys to be valid label keys', async () => {
+    const tainted = changed((k) => {
+      k.spec.machineTemplate.spec.taints = [
+        { key: 'dedicated to', effect: 'NoSchedule', propagation: 'Always' },
+      ];
+    });
+    assert.deepEqual(
+      (await denial(() => create(tainted, { featureGates: { MachineTaintPropagation: true } }))).causes,
+      [`spec.machineTemplate.spec.taints[0].key: Invalid value: "dedicated to": ${NAME_PART_ERR}`],
+    );
+  });
+
+  it('validates the labels and annotations the control plane Machines get', async () => {
+    const labelled = changed((k) => {
+      k.spec.machineTemplate.metadata = {
+        labels: { 'team name': 'a', ok: 'fine' },
+        annotations: { 'example.com/ok': 'x', '-note': 'y' },
+      };
+    });
+    assert.deepEqual((await denial(() => create(labelled))).causes, [
+      `spec.machineTemplate.metadata.labels: Invalid value: "team name": ${NAME_PART_ERR}`,
+      `spec.machineTemplate.metadata.annotations: Invalid value: "-note": ${NAME_PART_ERR}`,
+    ]);
+    assert.deepEqual((await denial(() => update(kcp(), labelled))).causes, [
+      `spec.machineTemplate.metadata.labels: Invalid value: "team name": ${NAME_PART_ERR}`,
+      `spec.machineTemplate.metadata.annotations: Invalid value: "-note": ${NAME_PART_ERR}`,
+    ]);
   });
 });
 

@@ -4,6 +4,8 @@ import {
   type FieldError,
   fieldError,
 } from '../../../controller-runtime/webhook/field-errors.js';
+import { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
+import { validateObjectMeta } from '../../../controller-runtime/webhook/validation.js';
 import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
 import {
   type FeatureGateOptions,
@@ -79,6 +81,10 @@ function validateSpec(spec: SpecInput, gates: FeatureGates): FieldError[] {
       spec.machineTemplate?.spec?.taints,
       'spec.machineTemplate.spec.taints',
       gates.MachineTaintPropagation,
+    ),
+    ...validateObjectMeta(
+      spec.machineTemplate?.metadata,
+      FieldPath.of('spec', 'machineTemplate', 'metadata'),
     ),
   );
 

@@ -5,7 +5,9 @@ import {
   denyIfInvalid,
   fieldError,
 } from '../../../controller-runtime/webhook/field-errors.js';
+import { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
 import { jsonDiff } from '../../../controller-runtime/webhook/json-diff.js';
+import { validateObjectMeta } from '../../../controller-runtime/webhook/validation.js';
 import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
 import { type FeatureGateOptions, resolveFeatureGates } from '../../../core/api/feature-gates.js';
 import type { DevClusterSpec } from '../api/dev-cluster-types.js';
@@ -16,6 +18,7 @@ import { defaultDevClusterSpec, validateDevClusterSpec } from './dev-cluster-web
 export type DevClusterTemplateObject = DevClusterTemplate & KubeObject;
 
 const GROUP_KIND = `DevClusterTemplate.${GROUP}`;
+const TEMPLATE_METADATA_PATH = FieldPath.of('spec', 'template', 'metadata');
 
 /** The template's DevCluster spec with the DevCluster defaults applied, on a copy. */
 function defaultedSpec(template: DevClusterTemplateObject): DevClusterSpec {
@@ -26,7 +29,8 @@ function defaultedSpec(template: DevClusterTemplateObject): DevClusterSpec {
 
 /**
  * DevClusterTemplate admission: the DevCluster defaults on the embedded spec; created only with the
- * ClusterTopology gate; `spec.template.spec` immutable (compared with defaults applied on both sides).
+ * ClusterTopology gate, with valid template labels and annotations; `spec.template.spec` immutable (compared
+ * with defaults applied on both sides). Upstream checks the template metadata on create only.
  */
 export function devClusterTemplateWebhook(
   options: FeatureGateOptions = {},
@@ -53,7 +57,10 @@ export function devClusterTemplateWebhook(
             message: 'spec: Forbidden: can be set only if the ClusterTopology feature flag is enabled',
           });
         }
-        denyIfInvalid(GROUP_KIND, name, validateDevClusterSpec(template.spec?.template.spec));
+        denyIfInvalid(GROUP_KIND, name, [
+          ...validateDevClusterSpec(template.spec?.template.spec),
+          ...validateObjectMeta(template.spec?.template.metadata, TEMPLATE_METADATA_PATH),
+        ]);
       },
       validateUpdate(oldTemplate, newTemplate) {
         const diff = jsonDiff(defaultedSpec(oldTemplate), defaultedSpec(newTemplate));

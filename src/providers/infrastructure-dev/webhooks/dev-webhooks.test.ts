@@ -17,6 +17,9 @@ const request: AdmissionRequestInfo = {
 const updateRequest: AdmissionRequestInfo = { ...request, operation: 'UPDATE' };
 const meta = (name: string) => ({ name, namespace: 'default' });
 const apiVersion = 'infrastructure.cluster.x-k8s.io/v1beta2';
+/** apimachinery's message for a label key (or its name part) that is not a qualified name. */
+const NAME_PART_ERR =
+  "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
 
 async function causesOf(fn: () => unknown): Promise<string[]> {
   try {
@@ -125,6 +128,19 @@ describe('dev provider webhooks', () => {
       );
     });
 
+    it('validates the labels and annotations of the DevClusters it creates, on create', async () => {
+      const t = template({ backend: { inMemory: {} } });
+      (t.spec ?? { template: { spec: { backend: {} } } }).template.metadata = {
+        annotations: { 'bad key': 'x' },
+      };
+      const causes = await causesOf(() =>
+        devClusterTemplateWebhook().validator?.validateCreate?.(t, request),
+      );
+      assert.deepEqual(causes, [
+        `spec.template.metadata.annotations: Invalid value: "bad key": ${NAME_PART_ERR}`,
+      ]);
+    });
+
     it('defaults the embedded spec like a DevCluster', async () => {
       const t = template({ backend: {} });
       await devClusterTemplateWebhook().defaulter?.default(t, request);
@@ -220,6 +236,22 @@ describe('dev provider webhooks', () => {
             '- backend.docker.customImage: "a"\n+ backend.docker.customImage: "b"',
         ),
         causes[0],
+      );
+    });
+
+    it('validates the labels and annotations of the DevMachines it creates, even in topology dry-runs', async () => {
+      const labelled = template('a', { 'topology.cluster.x-k8s.io/dry-run': '' });
+      (labelled.spec ?? { template: { spec: { backend: {} } } }).template.metadata = {
+        labels: { 'pool name': 'a' },
+      };
+      const expected = [`spec.template.metadata.labels: Invalid value: "pool name": ${NAME_PART_ERR}`];
+      const validator = devMachineTemplateWebhook().validator;
+      assert.deepEqual(await causesOf(() => validator?.validateCreate?.(labelled, request)), expected);
+      assert.deepEqual(
+        await causesOf(() =>
+          validator?.validateUpdate?.(template('a'), labelled, { ...updateRequest, dryRun: true }),
+        ),
+        expected,
       );
     });
 

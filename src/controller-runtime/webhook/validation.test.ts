@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FieldPath } from './field-path.js';
-import { intOrPercentError } from './int-or-percent.js';
-import { formatLabelValue } from './machine-template.js';
-import { cidrError, isDNS1123Subdomain, isLabelKey, validateAnnotations } from './validation.js';
+import {
+  cidrError,
+  isDNS1123Subdomain,
+  isLabelKey,
+  validateAnnotations,
+  validateObjectMeta,
+} from './validation.js';
 
 describe('content validation', () => {
   it('checks label keys with an optional DNS prefix', () => {
@@ -35,21 +39,19 @@ describe('content validation', () => {
     ]);
   });
 
-  it('parses int-or-percent values as intstr does', () => {
-    assert.equal(intOrPercentError(3), undefined);
-    assert.equal(intOrPercentError('25%'), undefined);
-    assert.equal(
-      intOrPercentError('25'),
-      'invalid value for IntOrString: invalid type: string is not a percentage',
+  it('reports bad labels and annotation keys of embedded metadata on the map paths', () => {
+    const errs = validateObjectMeta(
+      { labels: { 'a/b/c': 'ok', ok: 'bad value' }, annotations: { 'example.com/ok': 'x', '-bad': 'y' } },
+      FieldPath.of('spec', 'template', 'metadata'),
     );
-    assert.equal(
-      intOrPercentError('2.5%'),
-      'invalid value for IntOrString: invalid value "2.5%": strconv.Atoi: parsing "2.5": invalid syntax',
+    assert.deepEqual(
+      errs.map((e) => e.field),
+      [
+        'spec.template.metadata.labels',
+        'spec.template.metadata.labels',
+        'spec.template.metadata.annotations',
+      ],
     );
-  });
-
-  it('hashes names too long to be label values, as upstream does', () => {
-    assert.equal(formatLabelValue('ms-1'), 'ms-1');
-    assert.equal(formatLabelValue('machineSetName'.repeat(12)), 'hash_FR_ghQ_z');
+    assert.deepEqual(validateObjectMeta(undefined, FieldPath.of('metadata')), []);
   });
 });

@@ -1,7 +1,7 @@
 // apimachinery's content validators (label keys and values, DNS names, annotations, CIDRs) with their
 // messages word for word: upstream's webhooks pass these messages through to users.
 import { isIPv4, isIPv6 } from 'node:net';
-import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
+import { type FieldError, fieldError } from './field-errors.js';
 import type { FieldPath } from './field-path.js';
 
 const LABEL_KEY_FMT = '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]';
@@ -109,7 +109,10 @@ export function validateAnnotations(
   return errs;
 }
 
-/** `clusterv1.ObjectMeta.Validate`: the labels and annotations a controller copies onto objects it creates. */
+/**
+ * The labels and annotations of embedded metadata, e.g. a template's `metadata` that a controller copies onto the
+ * objects it creates (what upstream's `ObjectMeta.Validate` checks), reported under `path.labels`/`path.annotations`.
+ */
 export function validateObjectMeta(
   meta: { labels?: Record<string, string>; annotations?: Record<string, string> } | undefined,
   path: FieldPath,
