@@ -1,5 +1,7 @@
 import type { KubeObject } from '../../controller-runtime/api/object.js';
 import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
+import { isDNS1123Subdomain, validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import type { WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
 import { API_VERSION, type Cluster, type ClusterClass, GROUP } from '../api/v1beta2/index.js';
 import { validateAutoscalerAnnotationsForCluster } from './cluster-webhook.js';
@@ -10,7 +12,6 @@ import {
   clustersUsingClusterClass,
   workerClassesAreUnique,
 } from './util/cluster-class-checks.js';
-import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import {
   validateNodeStartupTimeoutSeconds,
   validateUnhealthyLessThanOrEqualTo,
@@ -20,7 +21,6 @@ import { validateMachineTaints } from './util/machine-taints.js';
 import { nameTemplateData, renderNameTemplate } from './util/name-template.js';
 import { isDefined, loose, type Loose } from './util/object.js';
 import { validatePatches } from './util/patch-validation.js';
-import { isDNS1123Subdomain, validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import {
   compareVersions,
   formatSemver,

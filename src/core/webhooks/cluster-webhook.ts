@@ -2,6 +2,8 @@ import type { KubeObject } from '../../controller-runtime/api/object.js';
 import type { Reader } from '../../controller-runtime/client/client.js';
 import { isNotFound } from '../../controller-runtime/client/errors.js';
 import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
+import { cidrError, isLabelValue, validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import type { AdmissionWarnings, WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
 import {
   Annotation,
@@ -20,7 +22,6 @@ import {
   keyText,
   workerTopologiesAreValid,
 } from './util/cluster-class-checks.js';
-import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import {
   validateNodeStartupTimeoutSeconds,
   validateUnhealthyLessThanOrEqualTo,
@@ -28,7 +29,6 @@ import {
 import { atoi, validateRemediationMaxInFlight, validateRolloutStrategy } from './util/int-or-percent.js';
 import { validateMachineTaints } from './util/machine-taints.js';
 import { isDefined, loose, type Loose } from './util/object.js';
-import { cidrError, isLabelValue, validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import { defaultTopologyVariables } from './util/variable-defaulting.js';
 import {
   compareVersions,

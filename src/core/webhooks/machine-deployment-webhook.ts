@@ -1,5 +1,7 @@
 import type { KubeObject } from '../../controller-runtime/api/object.js';
 import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
+import { isLabelValue, validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import type { AdmissionRequestInfo, WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
 import {
   API_VERSION,
@@ -9,20 +11,18 @@ import {
   MachineDeploymentRolloutStrategyType,
 } from '../api/v1beta2/index.js';
 import { denyIfInvalid } from './util/admission.js';
-import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import { forbidImmutableChange } from './util/immutable.js';
 import { validateRemediationMaxInFlight, validateRolloutStrategy } from './util/int-or-percent.js';
 import { isSelectorError, labelSelectorAsSelector, selectorForDisplay } from './util/label-selector.js';
+import { validateMachineTaints, validateMachineTaintsForWorkers } from './util/machine-taints.js';
 import {
   validateSkippedPreflightChecks,
   validateTemplateBootstrap,
   validateTemplateClusterName,
 } from './util/machine-template.js';
-import { validateMachineTaints, validateMachineTaintsForWorkers } from './util/machine-taints.js';
 import { validateMachineNaming } from './util/name-template.js';
 import { loose, type Loose, previousVersionOf, setLabel } from './util/object.js';
 import { defaultReplicas } from './util/replicas.js';
-import { isLabelValue, validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import { defaultVersionPrefix, versionErrors } from './util/version.js';
 import type { WebhookContext } from './webhook-options.js';
 

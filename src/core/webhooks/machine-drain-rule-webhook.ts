@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../controller-runtime/api/object.js';
 import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import type { WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
 import {
   API_VERSION,
@@ -8,7 +9,6 @@ import {
   MachineDrainRuleDrainBehavior,
 } from '../api/v1beta2/index.js';
 import { denyIfInvalid } from './util/admission.js';
-import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import {
   isSelectorError,
   type LabelSelector,

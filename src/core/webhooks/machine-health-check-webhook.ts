@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../controller-runtime/api/object.js';
 import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import type { WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
 import {
   API_VERSION,
@@ -9,7 +10,6 @@ import {
   type MachineHealthCheck,
 } from '../api/v1beta2/index.js';
 import { denyIfInvalid } from './util/admission.js';
-import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import {
   validateNodeStartupTimeoutSeconds,
   validateUnhealthyLessThanOrEqualTo,

@@ -1,9 +1,9 @@
 import type { KubeObject } from '../../controller-runtime/api/object.js';
 import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import type { WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
 import { API_VERSION, GROUP, Label, type Machine } from '../api/v1beta2/index.js';
 import { denyIfInvalid } from './util/admission.js';
-import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import { forbidImmutableChange } from './util/immutable.js';
 import { validateMachineTaints, validateMachineTaintsForWorkers } from './util/machine-taints.js';
 import { loose, type Loose, setLabel } from './util/object.js';

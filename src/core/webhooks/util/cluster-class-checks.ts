@@ -2,13 +2,13 @@
 // shared by the Cluster and ClusterClass webhooks.
 import type { Reader } from '../../../controller-runtime/client/client.js';
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
+import { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
 import {
   API_VERSION,
   type Cluster,
   type ClusterClass,
   type TemplateReference,
 } from '../../api/v1beta2/index.js';
-import { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
 import { isDefined, type Loose } from './object.js';
 
 const TEMPLATE_SUFFIX = 'Template';

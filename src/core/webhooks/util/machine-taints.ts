@@ -1,9 +1,10 @@
 // Taints a Machine propagates to its Node. Keys reserved for Cluster API itself, the kubelet, the node
 // lifecycle controller or cloud providers would fight with their owners, so they are refused.
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
-import { Label, Taint } from '../../api/v1beta2/index.js';
 import type { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
 import { isLabelKey } from '../../../controller-runtime/webhook/validation.js';
+import { reservedTaintKeyError, TAINTS_NEED_GATE } from '../../api/v1beta2/admission-helpers.js';
+import { Label } from '../../api/v1beta2/index.js';
 
 export interface TaintLike {
   key?: string;
@@ -19,39 +20,13 @@ export function validateMachineTaints(
 ): FieldError[] {
   const errs: FieldError[] = [];
   if (!taintPropagationEnabled && taints && taints.length > 0) {
-    errs.push(
-      fieldError.forbidden(
-        path.toString(),
-        'taints are not allowed to be set when the feature gate MachineTaintPropagation is disabled',
-      ),
-    );
+    errs.push(fieldError.forbidden(path.toString(), TAINTS_NEED_GATE));
   }
   (taints ?? []).forEach((taint, i) => {
     const key = taint.key ?? '';
     const keyPath = path.index(i).child('key').toString();
-    if (key === Taint.NodeUninitialized.key || key === Taint.NodeOutdatedRevision.key) {
-      errs.push(fieldError.invalid(keyPath, key, 'taint key is not allowed'));
-    } else if (key.startsWith('node.kubernetes.io/') && key !== 'node.kubernetes.io/out-of-service') {
-      errs.push(
-        fieldError.invalid(
-          keyPath,
-          key,
-          'taint key must not have the prefix node.kubernetes.io/, except for node.kubernetes.io/out-of-service',
-        ),
-      );
-    } else if (key.startsWith('node.cloudprovider.kubernetes.io/')) {
-      errs.push(
-        fieldError.invalid(
-          keyPath,
-          key,
-          'taint key must not have the prefix node.cloudprovider.kubernetes.io/',
-        ),
-      );
-    } else if (key === 'node-role.kubernetes.io/master') {
-      errs.push(
-        fieldError.invalid(keyPath, key, 'taint is deprecated since 1.24 and should not be used anymore'),
-      );
-    }
+    const reserved = reservedTaintKeyError(key);
+    if (reserved !== undefined) errs.push(fieldError.invalid(keyPath, key, reserved));
     for (const msg of isLabelKey(key)) errs.push(fieldError.invalid(keyPath, key, msg));
   });
   return errs;

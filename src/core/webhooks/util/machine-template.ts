@@ -1,8 +1,8 @@
 // Rules MachineSets, MachineDeployments and MachinePools share about the Machines they stamp out.
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
-import { Annotation, MachineSetPreflightCheck } from '../../api/v1beta2/index.js';
 import type { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
 import { isLabelValue } from '../../../controller-runtime/webhook/validation.js';
+import { Annotation, MachineSetPreflightCheck } from '../../api/v1beta2/index.js';
 
 /** A template's bootstrap: a config reference or a ready Secret, one of them. */
 export function validateTemplateBootstrap(

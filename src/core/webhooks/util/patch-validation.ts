@@ -2,11 +2,11 @@
 // extension, selectors that match a template of the class, JSON patches that stay under /spec and use values
 // or variables that exist. Denials show the offending patch as Go's indented JSON, as upstream does.
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
-import { type ClusterClass, VARIABLE_DEFINITION_FROM_INLINE } from '../../api/v1beta2/index.js';
 import { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
+import { isLabelKey } from '../../../controller-runtime/webhook/validation.js';
+import { type ClusterClass, VARIABLE_DEFINITION_FROM_INLINE } from '../../api/v1beta2/index.js';
 import { atoi } from './int-or-percent.js';
 import { isDefined, type Loose } from './object.js';
-import { isLabelKey } from '../../../controller-runtime/webhook/validation.js';
 
 type Spec = Loose<ClusterClass['spec']>;
 type Patch = NonNullable<Spec['patches']>[number];

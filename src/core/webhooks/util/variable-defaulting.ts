@@ -7,8 +7,8 @@ import {
   type JsonValue,
 } from '../../../controller-runtime/util/json.js';
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
-import type { Cluster, ClusterClass } from '../../api/v1beta2/index.js';
 import { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
+import type { Cluster, ClusterClass } from '../../api/v1beta2/index.js';
 import type { Loose } from './object.js';
 
 interface ClusterVariable {

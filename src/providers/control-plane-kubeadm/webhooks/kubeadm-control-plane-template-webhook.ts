@@ -6,8 +6,8 @@ import {
   type FieldError,
   fieldError,
 } from '../../../controller-runtime/webhook/field-errors.js';
-import { jsonDiff } from '../../../controller-runtime/webhook/json-diff.js';
 import { FieldPath } from '../../../controller-runtime/webhook/field-path.js';
+import { jsonDiff } from '../../../controller-runtime/webhook/json-diff.js';
 import { validateObjectMeta } from '../../../controller-runtime/webhook/validation.js';
 import type { WebhookRegistration } from '../../../controller-runtime/webhook/webhook.js';
 import {

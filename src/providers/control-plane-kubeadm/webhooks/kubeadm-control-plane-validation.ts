@@ -2,8 +2,8 @@
 // with upstream's field paths and messages.
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
 import { isDNS1123Subdomain, isLabelKey } from '../../../controller-runtime/webhook/validation.js';
+import { reservedTaintKeyError, TAINTS_NEED_GATE } from '../../../core/api/v1beta2/admission-helpers.js';
 import type { MachineTaint } from '../../../core/api/v1beta2/common-types.js';
-import { Taint } from '../../../core/api/v1beta2/well-known.js';
 import { isDefined } from '../../bootstrap-kubeadm/api/kubeadm-config-spec-validation.js';
 import type { ClusterConfiguration } from '../../bootstrap-kubeadm/api/kubeadm-types.js';
 import type {
@@ -192,41 +192,12 @@ export function validateMachineTaints(
 ): FieldError[] {
   const errors: FieldError[] = [];
   const list = taints ?? [];
-  if (!taintPropagationEnabled && list.length > 0) {
-    errors.push(
-      fieldError.forbidden(
-        path,
-        'taints are not allowed to be set when the feature gate MachineTaintPropagation is disabled',
-      ),
-    );
-  }
+  if (!taintPropagationEnabled && list.length > 0) errors.push(fieldError.forbidden(path, TAINTS_NEED_GATE));
   list.forEach((taint, i) => {
     const keyPath = `${path}[${i}].key`;
-    const key = taint.key;
-    if (key === Taint.NodeUninitialized.key || key === Taint.NodeOutdatedRevision.key) {
-      errors.push(fieldError.invalid(keyPath, key, 'taint key is not allowed'));
-    } else if (key.startsWith('node.kubernetes.io/') && key !== 'node.kubernetes.io/out-of-service') {
-      errors.push(
-        fieldError.invalid(
-          keyPath,
-          key,
-          'taint key must not have the prefix node.kubernetes.io/, except for node.kubernetes.io/out-of-service',
-        ),
-      );
-    } else if (key.startsWith('node.cloudprovider.kubernetes.io/')) {
-      errors.push(
-        fieldError.invalid(
-          keyPath,
-          key,
-          'taint key must not have the prefix node.cloudprovider.kubernetes.io/',
-        ),
-      );
-    } else if (key === 'node-role.kubernetes.io/master') {
-      errors.push(
-        fieldError.invalid(keyPath, key, 'taint is deprecated since 1.24 and should not be used anymore'),
-      );
-    }
-    for (const msg of isLabelKey(key)) errors.push(fieldError.invalid(keyPath, key, msg));
+    const reserved = reservedTaintKeyError(taint.key);
+    if (reserved !== undefined) errors.push(fieldError.invalid(keyPath, taint.key, reserved));
+    for (const msg of isLabelKey(taint.key)) errors.push(fieldError.invalid(keyPath, taint.key, msg));
   });
   return errors;
 }

@@ -24,6 +24,7 @@ import {
   KubeadmControlPlaneRolloutStrategyType,
 } from '../api/well-known.js';
 import { coreDNSUpMigrationError } from './coredns-migration.js';
+import { forbiddenKCPChanges } from './kubeadm-control-plane-update-paths.js';
 import {
   parseTolerantImageTag,
   validateClusterConfiguration,
@@ -31,7 +32,6 @@ import {
   validateMachineTaints,
   validateRolloutAndCertValidityFields,
 } from './kubeadm-control-plane-validation.js';
-import { forbiddenKCPChanges } from './kubeadm-control-plane-update-paths.js';
 import {
   compareWithoutPreReleases,
   formatSemver,
