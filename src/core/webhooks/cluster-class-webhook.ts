@@ -3,7 +3,15 @@ import { type FieldError, fieldError } from '../../controller-runtime/webhook/fi
 import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import { isDNS1123Subdomain, validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import type { WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
+import { nameTemplateData, renderNameTemplate, type TemplateData } from '../api/name-template.js';
 import { API_VERSION, type Cluster, type ClusterClass, GROUP } from '../api/v1beta2/index.js';
+import {
+  compareVersions,
+  formatSemver,
+  isSemverError,
+  parseSemverTolerant,
+  type SemVer,
+} from '../api/version.js';
 import { validateAutoscalerAnnotationsForCluster } from './cluster-webhook.js';
 import { denyForbidden, denyIfInvalid } from './util/admission.js';
 import {
@@ -18,16 +26,8 @@ import {
 } from './util/health-check.js';
 import { validateRemediationMaxInFlight, validateRolloutStrategy } from './util/int-or-percent.js';
 import { validateMachineTaints } from './util/machine-taints.js';
-import { nameTemplateData, renderNameTemplate } from './util/name-template.js';
 import { isDefined, loose, type Loose } from './util/object.js';
 import { validatePatches } from './util/patch-validation.js';
-import {
-  compareVersions,
-  formatSemver,
-  isSemverError,
-  parseSemverTolerant,
-  type SemVer,
-} from './util/version.js';
 import type { WebhookContext } from './webhook-options.js';
 
 const GK = { group: GROUP, kind: 'ClusterClass' };
@@ -74,12 +74,18 @@ function validateHealthCheckClasses(cc: Loose<ClusterClass>): FieldError[] {
   return errs;
 }
 
-function namingErrors(template: string | undefined, what: string, path: FieldPath, extra = {}): FieldError[] {
+function namingErrors(
+  template: string | undefined,
+  what: string,
+  path: FieldPath,
+  extra: TemplateData = {},
+): FieldError[] {
   if (!template) return [];
   const rendered = renderNameTemplate(template, nameTemplateData('cluster', extra));
-  if ('error' in rendered) {
+  // Templates beyond field references are refused rather than guessed at, like Go's own errors.
+  if (rendered.kind !== 'rendered') {
     return [
-      fieldError.invalid(path.toString(), template, `invalid ${what} name template: ${rendered.error}`),
+      fieldError.invalid(path.toString(), template, `invalid ${what} name template: ${rendered.message}`),
     ];
   }
   return isDNS1123Subdomain(rendered.name).map((msg) => fieldError.invalid(path.toString(), template, msg));

@@ -15,6 +15,14 @@ import {
   Label,
   type MachineDeployment,
 } from '../api/v1beta2/index.js';
+import {
+  compareVersions,
+  formatSemver,
+  isSemverError,
+  parseSemver,
+  parseSemverTolerant,
+  type SemVer,
+} from '../api/version.js';
 import { denyIfInvalid } from './util/admission.js';
 import {
   classKeyOf,
@@ -30,14 +38,6 @@ import { atoi, validateRemediationMaxInFlight, validateRolloutStrategy } from '.
 import { validateMachineTaints } from './util/machine-taints.js';
 import { isDefined, loose, type Loose } from './util/object.js';
 import { defaultTopologyVariables } from './util/variable-defaulting.js';
-import {
-  compareVersions,
-  formatSemver,
-  isSemverError,
-  parseSemver,
-  parseSemverTolerant,
-  type SemVer,
-} from './util/version.js';
 import type { WebhookContext } from './webhook-options.js';
 
 const GK = { group: GROUP, kind: 'Cluster' };

@@ -2,8 +2,10 @@
 // with upstream's field paths and messages.
 import { type FieldError, fieldError } from '../../../controller-runtime/webhook/field-errors.js';
 import { isDNS1123Subdomain, isLabelKey } from '../../../controller-runtime/webhook/validation.js';
+import { nameTemplateData, renderNameTemplate } from '../../../core/api/name-template.js';
 import { reservedTaintKeyError, TAINTS_NEED_GATE } from '../../../core/api/v1beta2/admission-helpers.js';
 import type { MachineTaint } from '../../../core/api/v1beta2/common-types.js';
+import { isSemverError, parseTolerantImageTag } from '../../../core/api/version.js';
 import { isDefined } from '../../bootstrap-kubeadm/api/kubeadm-config-spec-validation.js';
 import type { ClusterConfiguration } from '../../bootstrap-kubeadm/api/kubeadm-types.js';
 import type {
@@ -11,8 +13,6 @@ import type {
   KubeadmControlPlaneSpec,
 } from '../api/kubeadm-control-plane-types.js';
 import { KubeadmControlPlaneRolloutStrategyType } from '../api/well-known.js';
-import { renderKCPMachineName } from './machine-name-template.js';
-import { parseTolerantSemver } from './tolerant-semver.js';
 
 /** Upstream's `secret.DefaultCACertificatesExpiryDays`: CAs Cluster API generates live ten years. */
 export const DEFAULT_CA_CERTIFICATES_EXPIRY_DAYS = 3650;
@@ -105,7 +105,10 @@ export function validateMachineNaming(
   if (!template.includes('{{ .random }}')) {
     errors.push(fieldError.invalid(templatePath, template, 'invalid template, {{ .random }} is missing'));
   }
-  const result = renderKCPMachineName(template, 'cluster', 'kubeadmcontrolplane');
+  const result = renderNameTemplate(
+    template,
+    nameTemplateData('cluster', { kubeadmControlPlane: { name: 'kubeadmcontrolplane' } }),
+  );
   switch (result.kind) {
     case 'error':
       errors.push(fieldError.invalid(templatePath, template, `invalid template: ${result.message}`));
@@ -122,6 +125,7 @@ export function validateMachineNaming(
       }
       break;
     case 'unsupported':
+      // Functions and pipelines Go may accept: left to the controller rather than denying a valid template.
       break;
   }
   return errors;
@@ -129,9 +133,6 @@ export function validateMachineNaming(
 
 /** `container.ImageTagIsValid`: OCI tags hold letters, digits, `_`, `.` and `-` only (empty is fine: unset). */
 const imageTagIsValid = (tag: string): boolean => !/[^-a-zA-Z0-9_.]/.test(tag);
-
-/** Image tags use `_` where semver has `+` (upstream's `version.ParseTolerantImageTag`). */
-export const parseTolerantImageTag = (tag: string) => parseTolerantSemver(tag.replaceAll('_', '+'));
 
 /** Image tags and the etcd topology; `oldConfiguration` is set on updates only. */
 export function validateClusterConfiguration(
@@ -145,19 +146,12 @@ export function validateClusterConfiguration(
   if (!imageTagIsValid(dnsTag)) {
     errors.push(fieldError.forbidden(`${path}.dns.imageTag`, `tag ${dnsTag} is invalid`));
   }
-  if (dnsTag !== '') {
-    try {
-      parseTolerantImageTag(dnsTag);
-    } catch (err) {
-      // Upstream reports this one without the path prefix (`dns.imageTag`); kept so paths match.
-      errors.push(
-        fieldError.invalid(
-          'dns.imageTag',
-          dnsTag,
-          `failed to parse CoreDNS version: ${(err as Error).message}`,
-        ),
-      );
-    }
+  const parsedDnsTag = dnsTag === '' ? undefined : parseTolerantImageTag(dnsTag);
+  if (parsedDnsTag !== undefined && isSemverError(parsedDnsTag)) {
+    // Upstream reports this one without the path prefix (`dns.imageTag`); kept so paths match.
+    errors.push(
+      fieldError.invalid('dns.imageTag', dnsTag, `failed to parse CoreDNS version: ${parsedDnsTag.error}`),
+    );
   }
 
   const local = config.etcd?.local;

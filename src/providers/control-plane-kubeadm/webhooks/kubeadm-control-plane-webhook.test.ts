@@ -309,8 +309,12 @@ describe('KubeadmControlPlane validation on create', () => {
       'spec.machineNaming.template: Invalid value: "{{ .kubeadmControlPlane.name }}": invalid template, {{ .random }} is missing',
     ]);
     assert.deepEqual(await naming('{{ .machineSet.name }}-{{ .random }}'), [
-      'spec.machineNaming.template: Invalid value: "{{ .machineSet.name }}-{{ .random }}": invalid template: rendering template: template: template name generator:1:3: executing "template name generator" at <.machineSet.name>: map has no entry for key "machineSet"',
+      'spec.machineNaming.template: Invalid value: "{{ .machineSet.name }}-{{ .random }}": invalid template: rendering template: template: template name generator:1:14: executing "template name generator" at <.machineSet.name>: map has no entry for key "machineSet"',
     ]);
+    // Functions and pipelines Go may accept are left to the controller, not denied.
+    await create(
+      changed((k) => (k.spec.machineNaming = { template: '{{ printf "%s" .cluster.name }}-{{ .random }}' })),
+    );
     const [upper] = await naming('CP-{{ .random }}');
     assert.match(
       upper ?? '',

@@ -14,6 +14,15 @@ import {
 } from '../../../core/api/feature-gates.js';
 import { GROUP as CORE_GROUP } from '../../../core/api/v1beta2/group.js';
 import {
+  compareVersions,
+  formatSemver,
+  isSemverError,
+  kubernetesVersionErrors,
+  parseSemverTolerant,
+  parseTolerantImageTag,
+  type SemVer,
+} from '../../../core/api/version.js';
+import {
   isDefined,
   validateKubeadmConfigSpec,
 } from '../../bootstrap-kubeadm/api/kubeadm-config-spec-validation.js';
@@ -26,19 +35,11 @@ import {
 import { coreDNSUpMigrationError } from './coredns-migration.js';
 import { forbiddenKCPChanges } from './kubeadm-control-plane-update-paths.js';
 import {
-  parseTolerantImageTag,
   validateClusterConfiguration,
   validateMachineNaming,
   validateMachineTaints,
   validateRolloutAndCertValidityFields,
 } from './kubeadm-control-plane-validation.js';
-import {
-  compareWithoutPreReleases,
-  formatSemver,
-  parseSemver,
-  parseTolerantSemver,
-  type SemanticVersion,
-} from './tolerant-semver.js';
 
 export type KubeadmControlPlaneObject = KubeadmControlPlane & KubeObject;
 
@@ -89,13 +90,8 @@ function validateSpec(spec: SpecInput, gates: FeatureGates): FieldError[] {
   );
 
   const version = spec.version ?? '';
-  if (!version.startsWith('v')) {
-    errors.push(fieldError.invalid('spec.version', version, 'must start with v'));
-  }
-  try {
-    parseSemver(version.startsWith('v') ? version.slice(1) : version);
-  } catch {
-    errors.push(fieldError.invalid('spec.version', version, 'must be a valid semantic version'));
+  for (const msg of kubernetesVersionErrors(version)) {
+    errors.push(fieldError.invalid('spec.version', version, msg));
   }
 
   errors.push(
@@ -112,22 +108,18 @@ function validateSpec(spec: SpecInput, gates: FeatureGates): FieldError[] {
 
 /** Kubernetes may rise by at most one minor version per update (any patch of the next minor). */
 function validateVersionChange(oldVersion: string, newVersion: string): FieldError[] {
-  let from: SemanticVersion;
-  let to: SemanticVersion;
-  try {
-    from = parseTolerantSemver(oldVersion);
-  } catch (err) {
-    const message = `failed to parse current kubeadmcontrolplane version: ${oldVersion}: ${(err as Error).message}`;
+  const from = parseSemverTolerant(oldVersion);
+  if (isSemverError(from)) {
+    const message = `failed to parse current kubeadmcontrolplane version: ${oldVersion}: ${from.error}`;
     return [fieldError.internal('spec.version', message)];
   }
-  try {
-    to = parseTolerantSemver(newVersion);
-  } catch (err) {
-    const message = `failed to parse updated kubeadmcontrolplane version: ${newVersion}: ${(err as Error).message}`;
+  const to = parseSemverTolerant(newVersion);
+  if (isSemverError(to)) {
+    const message = `failed to parse updated kubeadmcontrolplane version: ${newVersion}: ${to.error}`;
     return [fieldError.internal('spec.version', message)];
   }
-  const ceiling: SemanticVersion = { major: from.major, minor: from.minor + 2, patch: 0, pre: [], build: [] };
-  if (compareWithoutPreReleases(to, ceiling) >= 0) {
+  const ceiling: SemVer = { major: from.major, minor: from.minor + 2, patch: 0, pre: [], build: [] };
+  if (compareVersions(to, ceiling, { withoutPreReleases: true }) >= 0) {
     return [
       fieldError.forbidden(
         'spec.version',
@@ -148,28 +140,20 @@ function validateCoreDNSChange(
   const newTag = newKcp.spec?.kubeadmConfigSpec?.clusterConfiguration?.dns?.imageTag ?? '';
   if (oldTag === '' || newTag === '') return [];
 
-  let from: SemanticVersion;
-  let to: SemanticVersion;
-  try {
-    from = parseTolerantImageTag(oldTag);
-  } catch (err) {
-    return [
-      fieldError.invalid(path, oldTag, `failed to parse current CoreDNS version: ${(err as Error).message}`),
-    ];
+  const from = parseTolerantImageTag(oldTag);
+  if (isSemverError(from)) {
+    return [fieldError.invalid(path, oldTag, `failed to parse current CoreDNS version: ${from.error}`)];
   }
-  try {
-    to = parseTolerantImageTag(newTag);
-  } catch (err) {
-    return [
-      fieldError.invalid(path, newTag, `failed to parse target CoreDNS version: ${(err as Error).message}`),
-    ];
+  const to = parseTolerantImageTag(newTag);
+  if (isSemverError(to)) {
+    return [fieldError.invalid(path, newTag, `failed to parse target CoreDNS version: ${to.error}`)];
   }
   // The same version always passes, even one the migration library does not know.
-  if (compareWithoutPreReleases(to, from) === 0) return [];
+  if (compareVersions(to, from, { withoutPreReleases: true }) === 0) return [];
   // With this annotation KCP leaves CoreDNS alone, so there is no Corefile to migrate.
   if (newKcp.metadata.annotations?.[KubeadmControlPlaneAnnotation.SkipCoreDNS] !== undefined) return [];
 
-  const mmp = (v: SemanticVersion) => `${v.major}.${v.minor}.${v.patch}`;
+  const mmp = (v: SemVer) => `${v.major}.${v.minor}.${v.patch}`;
   const problem = coreDNSUpMigrationError(mmp(from), mmp(to));
   if (problem === undefined) return [];
   return [
