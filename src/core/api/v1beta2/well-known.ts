@@ -46,6 +46,12 @@ export const NodeLabelDomain = {
  */
 export const contractLabel = (contract: string): string => `${GROUP}/${contract}`;
 
+/**
+ * The contract labels of a provider CRD whose one version, v1beta2, implements contract v1beta2: what every CRD
+ * of the providers here carries, so core finds the version to use for a referenced provider kind.
+ */
+export const CONTRACT_LABELS: Readonly<Record<string, string>> = { [contractLabel('v1beta2')]: 'v1beta2' };
+
 // ---------------------------------------------------------------------------------------------------------
 // Annotations
 

@@ -1,8 +1,10 @@
 import { customResourceDefinition, kindSchema } from '../../../core/api/openapi/crd.js';
 import { object, required, type Static } from '../../../core/api/openapi/schema-builder.js';
 import { objectMeta } from '../../../core/api/v1beta2/common-types.js';
+import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
+import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
 import { KubeadmConfigSpecSchema } from './kubeadm-config-spec-types.js';
-import { CLUSTER_API_CATEGORY, CONTRACT_LABELS, GROUP, VERSION } from './well-known.js';
+import { GROUP, VERSION } from './well-known.js';
 
 export const KubeadmConfigTemplateResourceSchema = object(
   {

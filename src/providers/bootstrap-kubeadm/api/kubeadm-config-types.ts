@@ -7,9 +7,11 @@ import {
   observedGeneration,
   pausedColumn,
 } from '../../../core/api/v1beta2/common-types.js';
+import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
+import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
 import { boundedString } from './bounded-string.js';
 import { KubeadmConfigSpecSchema } from './kubeadm-config-spec-types.js';
-import { CLUSTER_API_CATEGORY, CONTRACT_LABELS, GROUP, VERSION } from './well-known.js';
+import { GROUP, VERSION } from './well-known.js';
 
 export const KubeadmConfigStatusSchema = object(
   {

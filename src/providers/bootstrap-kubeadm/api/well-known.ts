@@ -3,15 +3,6 @@ export const GROUP = 'bootstrap.cluster.x-k8s.io';
 export const VERSION = 'v1beta2';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
-/** `kubectl get cluster-api` lists every kind in this category. */
-export const CLUSTER_API_CATEGORY = 'cluster-api';
-
-/**
- * The label on a provider CRD that tells Cluster API which of the CRD's versions implements which contract;
- * core reads it to find the version to use for a referenced kind.
- */
-export const CONTRACT_LABELS = { 'cluster.x-k8s.io/v1beta2': VERSION } as const;
-
 /** Output formats of the bootstrap data. */
 export const Format = {
   CloudConfig: 'cloud-config',

@@ -1,13 +1,15 @@
 import { customResourceDefinition, kindSchema } from '../../../core/api/openapi/crd.js';
 import { object, required, type Static } from '../../../core/api/openapi/schema-builder.js';
 import { ageColumn, machineNaming, objectMeta } from '../../../core/api/v1beta2/common-types.js';
+import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
+import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
 import { KubeadmConfigSpecSchema } from '../../bootstrap-kubeadm/api/kubeadm-config-spec-types.js';
 import {
   KubeadmControlPlaneRemediationSchema,
   KubeadmControlPlaneRolloutSchema,
   KubeadmControlPlaneTemplateMachineTemplateSchema,
 } from './kubeadm-control-plane-types.js';
-import { CLUSTER_API_CATEGORY, CONTRACT_LABELS, GROUP, VERSION } from './well-known.js';
+import { GROUP, VERSION } from './well-known.js';
 
 /**
  * What a ClusterClass stamps into each KubeadmControlPlane. Replicas, version and the infrastructure

@@ -28,8 +28,10 @@ import {
   statusVersions,
   v1beta1FailureFields,
 } from '../../../core/api/v1beta2/common-types.js';
+import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
+import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
 import { KubeadmConfigSpecSchema } from '../../bootstrap-kubeadm/api/kubeadm-config-spec-types.js';
-import { CLUSTER_API_CATEGORY, CONTRACT_LABELS, GROUP, VERSION } from './well-known.js';
+import { GROUP, VERSION } from './well-known.js';
 
 /** Parts of the control plane Machines' spec; the template kind takes the same minus infrastructureRef. */
 const machineTemplateSpecFields = () => ({

@@ -1,9 +1,10 @@
 import { customResourceDefinition, kindSchema, objectMetadata } from '../../../core/api/openapi/crd.js';
 import { object, required, type Static } from '../../../core/api/openapi/schema-builder.js';
-import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
 import { objectMeta } from '../../../core/api/v1beta2/common-types.js';
+import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
+import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
 import { ageColumn, devClusterSpec } from './dev-cluster-types.js';
-import { CONTRACT_LABELS, GROUP } from './group.js';
+import { GROUP } from './group.js';
 
 export const DevClusterTemplateSchema = kindSchema(
   'A DevCluster blueprint; ClusterClass topologies create DevClusters from it.',

@@ -1,10 +1,11 @@
 import { customResourceDefinition, kindSchema, objectMetadata } from '../../../core/api/openapi/crd.js';
 import { metav1Conditions, v1beta1Conditions } from '../../../core/api/openapi/kubernetes-schemas.js';
 import { object, type Static, string, required } from '../../../core/api/openapi/schema-builder.js';
-import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
 import { apiEndpoint, failureDomains } from '../../../core/api/v1beta2/common-types.js';
+import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
+import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
 import { initializationStatus } from './common-types.js';
-import { CONTRACT_LABELS, GROUP } from './group.js';
+import { GROUP } from './group.js';
 
 /** The docker backend of a DevCluster: an HAProxy container in front of the control plane. */
 export const dockerClusterBackendSpec = () =>

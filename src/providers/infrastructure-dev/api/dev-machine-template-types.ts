@@ -1,11 +1,12 @@
 import { customResourceDefinition, kindSchema, objectMetadata } from '../../../core/api/openapi/crd.js';
 import { quantity } from '../../../core/api/openapi/kubernetes-schemas.js';
 import { map, object, required, type Static } from '../../../core/api/openapi/schema-builder.js';
-import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
 import { objectMeta } from '../../../core/api/v1beta2/common-types.js';
+import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
+import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
 import { ageColumn } from './dev-cluster-types.js';
 import { devMachineSpec } from './dev-machine-types.js';
-import { CONTRACT_LABELS, GROUP } from './group.js';
+import { GROUP } from './group.js';
 
 export const DevMachineTemplateSchema = kindSchema(
   'A DevMachine blueprint; MachineDeployments, MachineSets and control planes create DevMachines from it.',

@@ -8,11 +8,12 @@ import {
   type Static,
   string,
 } from '../../../core/api/openapi/schema-builder.js';
-import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
 import { machineAddress } from '../../../core/api/v1beta2/common-types.js';
+import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
+import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
 import { initializationStatus } from './common-types.js';
 import { ageColumn, clusterNameColumn } from './dev-cluster-types.js';
-import { CONTRACT_LABELS, GROUP } from './group.js';
+import { GROUP } from './group.js';
 
 /** The docker backend of a DevMachine: one kind-style node container. */
 export const dockerMachineBackendSpec = () =>
