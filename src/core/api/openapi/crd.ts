@@ -1,5 +1,5 @@
 import type { JSONSchemaProps } from './json-schema.js';
-import { object, type Static, string, type StaticObject, type TSchema } from './schema-builder.js';
+import { object, required, type Static, string, type StaticObject, type TSchema } from './schema-builder.js';
 
 export interface PrinterColumn {
   name: string;
@@ -96,6 +96,24 @@ export function kindSchema<P extends Record<string, TSchema<unknown>>>(
   // say what the spread really does: the kind's fields replace the base ones.
   const all = { ...base, ...fields } as Omit<BaseKindFields, keyof P> & P;
   return object(all, { description, validations: options.validations });
+}
+
+/**
+ * The schema of a template kind (`KubeadmConfigTemplate`, `DevMachineTemplate`, ...): `spec.template` holds what
+ * each object created from the template gets (its `metadata` and `spec`); `fields` adds other top-level fields,
+ * such as a status.
+ */
+export function templateKindSchema<T, P extends Record<string, TSchema<unknown>> = Record<never, never>>(
+  kind: string,
+  description: string,
+  template: TSchema<T>,
+  // Left out, P is its default (no fields), which `{}` is; the cast only says so to the compiler.
+  fields: P = {} as P,
+) {
+  return kindSchema(description, {
+    spec: object({ template: required(template) }, { description: `The desired state of the ${kind}.` }),
+    ...fields,
+  });
 }
 
 /**

@@ -512,6 +512,14 @@ export const pausedColumn = (): PrinterColumn => ({
   priority: 10,
 });
 
+/** The Cluster of a provider kind, which names it by label (core kinds have `spec.clusterName`). */
+export const clusterLabelColumn = (): PrinterColumn => ({
+  name: 'Cluster',
+  type: 'string',
+  jsonPath: ".metadata.labels['cluster\\.x-k8s\\.io/cluster-name']",
+  description: 'Cluster',
+});
+
 export const ageColumn = (): PrinterColumn => ({
   name: 'Age',
   type: 'date',

@@ -3,6 +3,7 @@
 export * from './group.js';
 export * from './well-known.js';
 export * from './admission-helpers.js';
+export * from './provider-crd.js';
 export * from './common-types.js';
 export * from './cluster-types.js';
 export * from './cluster-class-types.js';

@@ -1,10 +1,9 @@
-import { customResourceDefinition, kindSchema } from '../../../core/api/openapi/crd.js';
-import { object, required, type Static } from '../../../core/api/openapi/schema-builder.js';
-import { objectMeta } from '../../../core/api/v1beta2/common-types.js';
-import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
-import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
+import { templateKindSchema } from '../../../core/api/openapi/crd.js';
+import { object, type Static } from '../../../core/api/openapi/schema-builder.js';
+import { ageColumn, objectMeta } from '../../../core/api/v1beta2/common-types.js';
+import { providerCustomResourceDefinition } from '../../../core/api/v1beta2/provider-crd.js';
 import { KubeadmConfigSpecSchema } from './kubeadm-config-spec-types.js';
-import { GROUP, VERSION } from './well-known.js';
+import { GROUP } from './well-known.js';
 
 export const KubeadmConfigTemplateResourceSchema = object(
   {
@@ -15,51 +14,34 @@ export const KubeadmConfigTemplateResourceSchema = object(
 );
 export type KubeadmConfigTemplateResource = Static<typeof KubeadmConfigTemplateResourceSchema>;
 
-export const KubeadmConfigTemplateSchema = kindSchema(
+export const KubeadmConfigTemplateSchema = templateKindSchema(
+  'KubeadmConfigTemplate',
   'A template of KubeadmConfigs, cloned for each Machine of a MachineDeployment, MachineSet or MachinePool.',
-  {
-    spec: object(
-      { template: required(KubeadmConfigTemplateResourceSchema) },
-      { description: 'The desired state of the KubeadmConfigTemplate.' },
-    ),
-  },
+  KubeadmConfigTemplateResourceSchema,
 );
 export type KubeadmConfigTemplate = Static<typeof KubeadmConfigTemplateSchema>;
 
 export const kubeadmConfigTemplateCrd = () =>
-  customResourceDefinition({
+  providerCustomResourceDefinition({
     group: GROUP,
     kind: 'KubeadmConfigTemplate',
     plural: 'kubeadmconfigtemplates',
-    scope: 'Namespaced',
-    categories: [CLUSTER_API_CATEGORY],
-    labels: { ...CONTRACT_LABELS },
-    versions: [
-      {
-        name: VERSION,
-        served: true,
-        storage: true,
-        schema: KubeadmConfigTemplateSchema,
-        printerColumns: [
-          {
-            name: 'ClusterClass',
-            type: 'string',
-            jsonPath: '.metadata.ownerReferences[?(@.kind=="ClusterClass")].name',
-            description: 'ClusterClass that owns the template',
-          },
-          {
-            name: 'Cluster',
-            type: 'string',
-            jsonPath: '.metadata.ownerReferences[?(@.kind=="Cluster")].name',
-            description: 'Cluster that owns the template',
-          },
-          {
-            name: 'Age',
-            type: 'date',
-            jsonPath: '.metadata.creationTimestamp',
-            description: 'Time since creation',
-          },
-        ],
-      },
-    ],
+    version: {
+      schema: KubeadmConfigTemplateSchema,
+      printerColumns: [
+        {
+          name: 'ClusterClass',
+          type: 'string',
+          jsonPath: '.metadata.ownerReferences[?(@.kind=="ClusterClass")].name',
+          description: 'ClusterClass that owns the template',
+        },
+        {
+          name: 'Cluster',
+          type: 'string',
+          jsonPath: '.metadata.ownerReferences[?(@.kind=="Cluster")].name',
+          description: 'Cluster that owns the template',
+        },
+        ageColumn(),
+      ],
+    },
   });

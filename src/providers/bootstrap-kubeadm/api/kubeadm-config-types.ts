@@ -1,17 +1,17 @@
-import { customResourceDefinition, kindSchema } from '../../../core/api/openapi/crd.js';
+import { kindSchema } from '../../../core/api/openapi/crd.js';
 import { metav1Conditions } from '../../../core/api/openapi/kubernetes-schemas.js';
 import { boolean, object, type Static } from '../../../core/api/openapi/schema-builder.js';
 import {
   ageColumn,
+  clusterLabelColumn,
   deprecatedStatus,
   observedGeneration,
   pausedColumn,
 } from '../../../core/api/v1beta2/common-types.js';
-import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
-import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
+import { providerCustomResourceDefinition } from '../../../core/api/v1beta2/provider-crd.js';
 import { boundedString } from './bounded-string.js';
 import { KubeadmConfigSpecSchema } from './kubeadm-config-spec-types.js';
-import { GROUP, VERSION } from './well-known.js';
+import { GROUP } from './well-known.js';
 
 export const KubeadmConfigStatusSchema = object(
   {
@@ -42,36 +42,23 @@ export const KubeadmConfigSchema = kindSchema('Bootstrap data of one Machine, re
 export type KubeadmConfig = Static<typeof KubeadmConfigSchema>;
 
 export const kubeadmConfigCrd = () =>
-  customResourceDefinition({
+  providerCustomResourceDefinition({
     group: GROUP,
     kind: 'KubeadmConfig',
     plural: 'kubeadmconfigs',
-    scope: 'Namespaced',
-    categories: [CLUSTER_API_CATEGORY],
-    labels: { ...CONTRACT_LABELS },
-    versions: [
-      {
-        name: VERSION,
-        served: true,
-        storage: true,
-        schema: KubeadmConfigSchema,
-        status: true,
-        printerColumns: [
-          {
-            name: 'Cluster',
-            type: 'string',
-            jsonPath: ".metadata.labels['cluster\\.x-k8s\\.io/cluster-name']",
-            description: 'Cluster',
-          },
-          pausedColumn(),
-          {
-            name: 'Data secret created',
-            type: 'string',
-            jsonPath: '.status.initialization.dataSecretCreated',
-            description: 'Bootstrap secret is created',
-          },
-          ageColumn(),
-        ],
-      },
-    ],
+    version: {
+      schema: KubeadmConfigSchema,
+      status: true,
+      printerColumns: [
+        clusterLabelColumn(),
+        pausedColumn(),
+        {
+          name: 'Data secret created',
+          type: 'string',
+          jsonPath: '.status.initialization.dataSecretCreated',
+          description: 'Bootstrap secret is created',
+        },
+        ageColumn(),
+      ],
+    },
   });

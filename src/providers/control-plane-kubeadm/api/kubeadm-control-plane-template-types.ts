@@ -1,15 +1,14 @@
-import { customResourceDefinition, kindSchema } from '../../../core/api/openapi/crd.js';
-import { object, required, type Static } from '../../../core/api/openapi/schema-builder.js';
+import { templateKindSchema } from '../../../core/api/openapi/crd.js';
+import { object, type Static } from '../../../core/api/openapi/schema-builder.js';
 import { ageColumn, machineNaming, objectMeta } from '../../../core/api/v1beta2/common-types.js';
-import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
-import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
+import { providerCustomResourceDefinition } from '../../../core/api/v1beta2/provider-crd.js';
 import { KubeadmConfigSpecSchema } from '../../bootstrap-kubeadm/api/kubeadm-config-spec-types.js';
 import {
   KubeadmControlPlaneRemediationSchema,
   KubeadmControlPlaneRolloutSchema,
   KubeadmControlPlaneTemplateMachineTemplateSchema,
 } from './kubeadm-control-plane-types.js';
-import { GROUP, VERSION } from './well-known.js';
+import { GROUP } from './well-known.js';
 
 /**
  * What a ClusterClass stamps into each KubeadmControlPlane. Replicas, version and the infrastructure
@@ -38,40 +37,28 @@ export const KubeadmControlPlaneTemplateResourceSchema = object(
 );
 export type KubeadmControlPlaneTemplateResource = Static<typeof KubeadmControlPlaneTemplateResourceSchema>;
 
-export const KubeadmControlPlaneTemplateSchema = kindSchema(
+export const KubeadmControlPlaneTemplateSchema = templateKindSchema(
+  'KubeadmControlPlaneTemplate',
   'A template of KubeadmControlPlanes, referenced by ClusterClasses.',
-  {
-    spec: object(
-      { template: required(KubeadmControlPlaneTemplateResourceSchema) },
-      { description: 'The desired state of the KubeadmControlPlaneTemplate.' },
-    ),
-  },
+  KubeadmControlPlaneTemplateResourceSchema,
 );
 export type KubeadmControlPlaneTemplate = Static<typeof KubeadmControlPlaneTemplateSchema>;
 
 export const kubeadmControlPlaneTemplateCrd = () =>
-  customResourceDefinition({
+  providerCustomResourceDefinition({
     group: GROUP,
     kind: 'KubeadmControlPlaneTemplate',
     plural: 'kubeadmcontrolplanetemplates',
-    scope: 'Namespaced',
-    categories: [CLUSTER_API_CATEGORY],
-    labels: { ...CONTRACT_LABELS },
-    versions: [
-      {
-        name: VERSION,
-        served: true,
-        storage: true,
-        schema: KubeadmControlPlaneTemplateSchema,
-        printerColumns: [
-          {
-            name: 'ClusterClass',
-            type: 'string',
-            jsonPath: '.metadata.ownerReferences[?(@.kind=="ClusterClass")].name',
-            description: 'ClusterClass that owns the template',
-          },
-          ageColumn(),
-        ],
-      },
-    ],
+    version: {
+      schema: KubeadmControlPlaneTemplateSchema,
+      printerColumns: [
+        {
+          name: 'ClusterClass',
+          type: 'string',
+          jsonPath: '.metadata.ownerReferences[?(@.kind=="ClusterClass")].name',
+          description: 'ClusterClass that owns the template',
+        },
+        ageColumn(),
+      ],
+    },
   });

@@ -1,4 +1,4 @@
-import { customResourceDefinition, kindSchema } from '../../../core/api/openapi/crd.js';
+import { kindSchema } from '../../../core/api/openapi/crd.js';
 import { metav1Conditions } from '../../../core/api/openapi/kubernetes-schemas.js';
 import {
   boolean,
@@ -12,6 +12,7 @@ import {
 } from '../../../core/api/openapi/schema-builder.js';
 import {
   ageColumn,
+  clusterLabelColumn,
   conditionColumn,
   conditionGates,
   contractVersionedObjectReference,
@@ -28,10 +29,9 @@ import {
   statusVersions,
   v1beta1FailureFields,
 } from '../../../core/api/v1beta2/common-types.js';
-import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
-import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
+import { providerCustomResourceDefinition } from '../../../core/api/v1beta2/provider-crd.js';
 import { KubeadmConfigSpecSchema } from '../../bootstrap-kubeadm/api/kubeadm-config-spec-types.js';
-import { GROUP, VERSION } from './well-known.js';
+import { GROUP } from './well-known.js';
 
 /** Parts of the control plane Machines' spec; the template kind takes the same minus infrastructureRef. */
 const machineTemplateSpecFields = () => ({
@@ -211,55 +211,42 @@ const replicaColumn = (name: string, jsonPath: string, description: string) => (
 });
 
 export const kubeadmControlPlaneCrd = () =>
-  customResourceDefinition({
+  providerCustomResourceDefinition({
     group: GROUP,
     kind: 'KubeadmControlPlane',
     plural: 'kubeadmcontrolplanes',
     shortNames: ['kcp'],
-    scope: 'Namespaced',
-    categories: [CLUSTER_API_CATEGORY],
-    labels: { ...CONTRACT_LABELS },
-    versions: [
-      {
-        name: VERSION,
-        served: true,
-        storage: true,
-        schema: KubeadmControlPlaneSchema,
-        status: true,
-        // The scale subresource lets `kubectl scale` and autoscalers change the control plane size.
-        scale: {
-          specReplicasPath: '.spec.replicas',
-          statusReplicasPath: '.status.replicas',
-          labelSelectorPath: '.status.selector',
-        },
-        printerColumns: [
-          {
-            name: 'Cluster',
-            type: 'string',
-            jsonPath: ".metadata.labels['cluster\\.x-k8s\\.io/cluster-name']",
-            description: 'Cluster',
-          },
-          conditionColumn('Available', 'Available', 'Whether the control plane is available'),
-          replicaColumn('Desired', '.spec.replicas', 'Desired number of Machines'),
-          replicaColumn('Current', '.status.replicas', 'Number of Machines'),
-          replicaColumn('Ready', '.status.readyReplicas', 'Machines with Ready true'),
-          replicaColumn('Available', '.status.availableReplicas', 'Machines with Available true'),
-          replicaColumn('Up-to-date', '.status.upToDateReplicas', 'Machines with UpToDate true'),
-          pausedColumn(),
-          {
-            name: 'Initialized',
-            type: 'boolean',
-            jsonPath: '.status.initialization.controlPlaneInitialized',
-            description: 'Whether the control plane accepts requests',
-          },
-          ageColumn(),
-          {
-            name: 'Version',
-            type: 'string',
-            jsonPath: '.spec.version',
-            description: 'Desired Kubernetes version',
-          },
-        ],
+    version: {
+      schema: KubeadmControlPlaneSchema,
+      status: true,
+      // The scale subresource lets `kubectl scale` and autoscalers change the control plane size.
+      scale: {
+        specReplicasPath: '.spec.replicas',
+        statusReplicasPath: '.status.replicas',
+        labelSelectorPath: '.status.selector',
       },
-    ],
+      printerColumns: [
+        clusterLabelColumn(),
+        conditionColumn('Available', 'Available', 'Whether the control plane is available'),
+        replicaColumn('Desired', '.spec.replicas', 'Desired number of Machines'),
+        replicaColumn('Current', '.status.replicas', 'Number of Machines'),
+        replicaColumn('Ready', '.status.readyReplicas', 'Machines with Ready true'),
+        replicaColumn('Available', '.status.availableReplicas', 'Machines with Available true'),
+        replicaColumn('Up-to-date', '.status.upToDateReplicas', 'Machines with UpToDate true'),
+        pausedColumn(),
+        {
+          name: 'Initialized',
+          type: 'boolean',
+          jsonPath: '.status.initialization.controlPlaneInitialized',
+          description: 'Whether the control plane accepts requests',
+        },
+        ageColumn(),
+        {
+          name: 'Version',
+          type: 'string',
+          jsonPath: '.spec.version',
+          description: 'Desired Kubernetes version',
+        },
+      ],
+    },
   });

@@ -1,50 +1,29 @@
-import { customResourceDefinition, kindSchema, objectMetadata } from '../../../core/api/openapi/crd.js';
+import { templateKindSchema } from '../../../core/api/openapi/crd.js';
 import { object, required, type Static } from '../../../core/api/openapi/schema-builder.js';
-import { objectMeta } from '../../../core/api/v1beta2/common-types.js';
-import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
-import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
-import { ageColumn, devClusterSpec } from './dev-cluster-types.js';
+import { ageColumn, objectMeta } from '../../../core/api/v1beta2/common-types.js';
+import { providerCustomResourceDefinition } from '../../../core/api/v1beta2/provider-crd.js';
+import { devClusterSpec } from './dev-cluster-types.js';
 import { GROUP } from './group.js';
 
-export const DevClusterTemplateSchema = kindSchema(
+export const DevClusterTemplateSchema = templateKindSchema(
+  'DevClusterTemplate',
   'A DevCluster blueprint; ClusterClass topologies create DevClusters from it.',
-  {
-    metadata: objectMetadata(),
-    spec: object(
-      {
-        template: required(
-          object(
-            {
-              metadata: objectMeta('Labels and annotations for objects created from the template.'),
-              spec: required(devClusterSpec()),
-            },
-            { description: 'The DevCluster to create.' },
-          ),
-        ),
-      },
-      { description: 'The desired state of the DevClusterTemplate.' },
-    ),
-  },
+  object(
+    {
+      metadata: objectMeta('Labels and annotations for objects created from the template.'),
+      spec: required(devClusterSpec()),
+    },
+    { description: 'The DevCluster to create.' },
+  ),
 );
 
 export type DevClusterTemplate = Static<typeof DevClusterTemplateSchema>;
 export type DevClusterTemplateSpec = NonNullable<DevClusterTemplate['spec']>;
 
 export const devClusterTemplateCrd = () =>
-  customResourceDefinition({
+  providerCustomResourceDefinition({
     group: GROUP,
     kind: 'DevClusterTemplate',
     plural: 'devclustertemplates',
-    scope: 'Namespaced',
-    categories: [CLUSTER_API_CATEGORY],
-    labels: { ...CONTRACT_LABELS },
-    versions: [
-      {
-        name: 'v1beta2',
-        served: true,
-        storage: true,
-        schema: DevClusterTemplateSchema,
-        printerColumns: [{ ...ageColumn }],
-      },
-    ],
+    version: { schema: DevClusterTemplateSchema, printerColumns: [ageColumn()] },
   });

@@ -1,9 +1,13 @@
-import { customResourceDefinition, kindSchema, objectMetadata } from '../../../core/api/openapi/crd.js';
+import { kindSchema, objectMetadata } from '../../../core/api/openapi/crd.js';
 import { metav1Conditions, v1beta1Conditions } from '../../../core/api/openapi/kubernetes-schemas.js';
 import { object, type Static, string, required } from '../../../core/api/openapi/schema-builder.js';
-import { apiEndpoint, failureDomains } from '../../../core/api/v1beta2/common-types.js';
-import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
-import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
+import {
+  ageColumn,
+  apiEndpoint,
+  clusterLabelColumn,
+  failureDomains,
+} from '../../../core/api/v1beta2/common-types.js';
+import { providerCustomResourceDefinition } from '../../../core/api/v1beta2/provider-crd.js';
 import { initializationStatus } from './common-types.js';
 import { GROUP } from './group.js';
 
@@ -80,37 +84,10 @@ export type DevCluster = Static<typeof DevClusterSchema>;
 export type DevClusterSpec = Static<ReturnType<typeof devClusterSpec>>;
 export type DevClusterStatus = NonNullable<DevCluster['status']>;
 
-/** `kubectl get` shows the owning Cluster through the label Cluster API puts on every object. */
-export const clusterNameColumn = {
-  name: 'Cluster',
-  type: 'string',
-  jsonPath: ".metadata.labels['cluster\\.x-k8s\\.io/cluster-name']",
-  description: 'Cluster',
-} as const;
-
-export const ageColumn = {
-  name: 'Age',
-  type: 'date',
-  jsonPath: '.metadata.creationTimestamp',
-  description: 'Time since creation',
-} as const;
-
 export const devClusterCrd = () =>
-  customResourceDefinition({
+  providerCustomResourceDefinition({
     group: GROUP,
     kind: 'DevCluster',
     plural: 'devclusters',
-    scope: 'Namespaced',
-    categories: [CLUSTER_API_CATEGORY],
-    labels: { ...CONTRACT_LABELS },
-    versions: [
-      {
-        name: 'v1beta2',
-        served: true,
-        storage: true,
-        schema: DevClusterSchema,
-        status: true,
-        printerColumns: [{ ...clusterNameColumn }, { ...ageColumn }],
-      },
-    ],
+    version: { schema: DevClusterSchema, status: true, printerColumns: [clusterLabelColumn(), ageColumn()] },
   });

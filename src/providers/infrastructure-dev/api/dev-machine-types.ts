@@ -1,4 +1,4 @@
-import { customResourceDefinition, kindSchema, objectMetadata } from '../../../core/api/openapi/crd.js';
+import { kindSchema, objectMetadata } from '../../../core/api/openapi/crd.js';
 import { metav1Conditions, v1beta1Conditions } from '../../../core/api/openapi/kubernetes-schemas.js';
 import {
   array,
@@ -8,11 +8,14 @@ import {
   type Static,
   string,
 } from '../../../core/api/openapi/schema-builder.js';
-import { machineAddress } from '../../../core/api/v1beta2/common-types.js';
-import { CLUSTER_API_CATEGORY } from '../../../core/api/v1beta2/group.js';
-import { CONTRACT_LABELS } from '../../../core/api/v1beta2/well-known.js';
+import {
+  ageColumn,
+  clusterLabelColumn,
+  machineAddress,
+  pausedColumn,
+} from '../../../core/api/v1beta2/common-types.js';
+import { providerCustomResourceDefinition } from '../../../core/api/v1beta2/provider-crd.js';
 import { initializationStatus } from './common-types.js';
-import { ageColumn, clusterNameColumn } from './dev-cluster-types.js';
 import { GROUP } from './group.js';
 
 /** The docker backend of a DevMachine: one kind-style node container. */
@@ -121,57 +124,43 @@ export type DevMachineSpec = Static<ReturnType<typeof devMachineSpec>>;
 export type DevMachineStatus = NonNullable<DevMachine['status']>;
 
 export const devMachineCrd = () =>
-  customResourceDefinition({
+  providerCustomResourceDefinition({
     group: GROUP,
     kind: 'DevMachine',
     plural: 'devmachines',
-    scope: 'Namespaced',
-    categories: [CLUSTER_API_CATEGORY],
-    labels: { ...CONTRACT_LABELS },
-    versions: [
-      {
-        name: 'v1beta2',
-        served: true,
-        storage: true,
-        schema: DevMachineSchema,
-        status: true,
-        printerColumns: [
-          { ...clusterNameColumn },
-          {
-            name: 'Provider ID',
-            type: 'string',
-            jsonPath: '.spec.providerID',
-            description: 'Provider ID',
-            priority: 10,
-          },
-          {
-            name: 'Failure domain',
-            type: 'string',
-            jsonPath: '.status.failureDomain',
-            description: 'Failure domain the machine was placed in',
-          },
-          {
-            name: 'IP',
-            type: 'string',
-            jsonPath: '.status.addresses[?(@.type=="InternalIP")].address',
-            description: 'Internal IP of the machine',
-            priority: 10,
-          },
-          {
-            name: 'Paused',
-            type: 'string',
-            jsonPath: '.status.conditions[?(@.type=="Paused")].status',
-            description: 'Whether reconciliation is paused',
-            priority: 10,
-          },
-          {
-            name: 'Provisioned',
-            type: 'string',
-            jsonPath: '.status.initialization.provisioned',
-            description: 'Whether the machine is provisioned',
-          },
-          { ...ageColumn },
-        ],
-      },
-    ],
+    version: {
+      schema: DevMachineSchema,
+      status: true,
+      printerColumns: [
+        clusterLabelColumn(),
+        {
+          name: 'Provider ID',
+          type: 'string',
+          jsonPath: '.spec.providerID',
+          description: 'Provider ID',
+          priority: 10,
+        },
+        {
+          name: 'Failure domain',
+          type: 'string',
+          jsonPath: '.status.failureDomain',
+          description: 'Failure domain the machine was placed in',
+        },
+        {
+          name: 'IP',
+          type: 'string',
+          jsonPath: '.status.addresses[?(@.type=="InternalIP")].address',
+          description: 'Internal IP of the machine',
+          priority: 10,
+        },
+        pausedColumn(),
+        {
+          name: 'Provisioned',
+          type: 'string',
+          jsonPath: '.status.initialization.provisioned',
+          description: 'Whether the machine is provisioned',
+        },
+        ageColumn(),
+      ],
+    },
   });
