@@ -100,7 +100,28 @@ export class AdmissionDeniedError extends Error {
 export const isAdmissionDenied = (err: unknown): err is AdmissionDeniedError =>
   err instanceof AdmissionDeniedError;
 
-/** Throws `AdmissionDeniedError` (422) when `errors` is not empty. */
-export function denyIfInvalid(kind: string, name: string, errors: FieldError[]): void {
-  if (errors.length > 0) throw new AdmissionDeniedError({ kind, name, causes: errors });
+/**
+ * Throws a 422 when `errors` is not empty, worded as `apierrors.NewInvalid` words it: `qualifiedKind` is the kind
+ * with its group (`Machine.cluster.x-k8s.io "m-1" is invalid: ...`), and the message repeats no identical error
+ * (`field.ErrorList.ToAggregate` drops them) while the causes keep every one, so users and scripts see the same
+ * text as from upstream's webhooks.
+ */
+export function denyIfInvalid(qualifiedKind: string, name: string, errors: FieldError[]): void {
+  if (errors.length === 0) return;
+  const unique = [...new Set(errors.map((e) => `${e.field}: ${e.detail}`))];
+  const summary = unique.length === 1 ? (unique[0] ?? '') : `[${unique.join(', ')}]`;
+  throw new AdmissionDeniedError({
+    kind: qualifiedKind,
+    name,
+    causes: errors,
+    message: `${qualifiedKind} "${name}" is invalid: ${summary}`,
+  });
+}
+
+/**
+ * A plain "no" (403): what controller-runtime answers when a defaulter or validator returns an error that is
+ * not an API status, e.g. an unparsable annotation or a feature gate that is off.
+ */
+export function denyForbidden(kind: string, name: string, message: string): never {
+  throw new AdmissionDeniedError({ kind, name, reason: 'Forbidden', message });
 }

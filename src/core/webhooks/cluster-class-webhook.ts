@@ -1,5 +1,10 @@
 import type { KubeObject } from '../../controller-runtime/api/object.js';
-import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import {
+  denyForbidden,
+  denyIfInvalid,
+  type FieldError,
+  fieldError,
+} from '../../controller-runtime/webhook/field-errors.js';
 import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import { isDNS1123Subdomain, validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import type { WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
@@ -13,7 +18,6 @@ import {
   type SemVer,
 } from '../api/version.js';
 import { validateAutoscalerAnnotationsForCluster } from './cluster-webhook.js';
-import { denyForbidden, denyIfInvalid } from './util/admission.js';
 import {
   clusterClassesAreCompatible,
   clusterClassTemplatesAreValid,
@@ -30,7 +34,7 @@ import { isDefined, loose, type Loose } from './util/object.js';
 import { validatePatches } from './util/patch-validation.js';
 import type { WebhookContext } from './webhook-options.js';
 
-const GK = { group: GROUP, kind: 'ClusterClass' };
+const GROUP_KIND = `ClusterClass.${GROUP}`;
 const WORKER_LISTS = ['machineDeployments', 'machinePools'] as const;
 
 const healthCheckDefined = (hc: { checks?: unknown; remediation?: unknown } | undefined): boolean =>
@@ -328,13 +332,13 @@ async function validate(
             `Clusters using ClusterClass ${oldCC.metadata?.name ?? ''} can not be retrieved: ${err instanceof Error ? err.message : String(err)}`,
           ),
         );
-        denyIfInvalid(GK, name, errs);
+        denyIfInvalid(GROUP_KIND, name, errs);
         return;
       }
       errs.push(...validateAgainstClusters(clusters, oldCC, cc));
     }
   }
-  denyIfInvalid(GK, name, errs);
+  denyIfInvalid(GROUP_KIND, name, errs);
 }
 
 /** At most this many Clusters are named when a delete is refused. */

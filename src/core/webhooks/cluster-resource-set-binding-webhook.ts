@@ -1,12 +1,11 @@
-import { fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import { denyIfInvalid, fieldError } from '../../controller-runtime/webhook/field-errors.js';
 import type { WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
 import { API_VERSION, type ClusterResourceSetBinding, GROUP } from '../api/addons/v1beta2/index.js';
-import { denyIfInvalid } from './util/admission.js';
 import { FIELD_IS_IMMUTABLE } from './util/immutable.js';
 import { loose } from './util/object.js';
 import type { WebhookContext } from './webhook-options.js';
 
-const GK = { group: GROUP, kind: 'ClusterResourceSetBinding' };
+const GROUP_KIND = `ClusterResourceSetBinding.${GROUP}`;
 
 /** ClusterResourceSetBinding: once set, `spec.clusterName` never changes (a binding records one Cluster). */
 export function clusterResourceSetBindingWebhook(_context: WebhookContext): WebhookRegistration {
@@ -22,7 +21,7 @@ export function clusterResourceSetBindingWebhook(_context: WebhookContext): Webh
           oldName !== '' && oldName !== newName
             ? [fieldError.invalid('spec.clusterName', newName, FIELD_IS_IMMUTABLE)]
             : [];
-        denyIfInvalid(GK, binding.metadata?.name ?? '', errs);
+        denyIfInvalid(GROUP_KIND, binding.metadata?.name ?? '', errs);
       },
     },
   };

@@ -1,5 +1,5 @@
 import { deepEqual } from '../../controller-runtime/util/json.js';
-import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import { denyIfInvalid, type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
 import type { WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
 import {
   API_VERSION,
@@ -7,13 +7,12 @@ import {
   ClusterResourceSetStrategy,
   GROUP,
 } from '../api/addons/v1beta2/index.js';
-import { denyIfInvalid } from './util/admission.js';
 import { FIELD_IS_IMMUTABLE } from './util/immutable.js';
 import { isSelectorError, labelSelectorAsSelector, selectorForDisplay } from './util/label-selector.js';
 import { loose, type Loose } from './util/object.js';
 import type { WebhookContext } from './webhook-options.js';
 
-const GK = { group: GROUP, kind: 'ClusterResourceSet' };
+const GROUP_KIND = `ClusterResourceSet.${GROUP}`;
 
 function validate(oldCRS: Loose<ClusterResourceSet> | undefined, crs: Loose<ClusterResourceSet>): void {
   const errs: FieldError[] = [];
@@ -36,7 +35,7 @@ function validate(oldCRS: Loose<ClusterResourceSet> | undefined, crs: Loose<Clus
       errs.push(fieldError.invalid('spec.clusterSelector', shown, FIELD_IS_IMMUTABLE));
     }
   }
-  denyIfInvalid(GK, crs.metadata?.name ?? '', errs);
+  denyIfInvalid(GROUP_KIND, crs.metadata?.name ?? '', errs);
 }
 
 /** ClusterResourceSet: strategy ApplyOnce by default; non-empty valid selector; strategy and selector immutable. */

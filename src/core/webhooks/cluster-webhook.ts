@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../controller-runtime/api/object.js';
 import type { Reader } from '../../controller-runtime/client/client.js';
 import { isNotFound } from '../../controller-runtime/client/errors.js';
-import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import { denyIfInvalid, type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
 import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import { cidrError, isLabelValue, validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import type { AdmissionWarnings, WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
@@ -23,7 +23,6 @@ import {
   parseSemverTolerant,
   type SemVer,
 } from '../api/version.js';
-import { denyIfInvalid } from './util/admission.js';
 import {
   classKeyOf,
   clusterClassesAreCompatible,
@@ -40,7 +39,7 @@ import { isDefined, loose, type Loose } from './util/object.js';
 import { defaultTopologyVariables } from './util/variable-defaulting.js';
 import type { WebhookContext } from './webhook-options.js';
 
-const GK = { group: GROUP, kind: 'Cluster' };
+const GROUP_KIND = `Cluster.${GROUP}`;
 const POLL_INTERVAL_MS = 200;
 /** Runtime SDK bookkeeping of hooks still to be called; a pending AfterClusterUpgrade blocks the next upgrade. */
 const PENDING_HOOKS_ANNOTATION = 'runtime.cluster.x-k8s.io/pending-hooks';
@@ -91,7 +90,7 @@ async function setDefaults(obj: KubeObject, context: WebhookContext): Promise<vo
   if (!topology.version?.startsWith('v')) topology.version = `v${topology.version ?? ''}`;
   const name = cluster.metadata?.name ?? '';
   if (!topology.classRef?.name) {
-    denyIfInvalid(GK, name, [fieldError.required('spec.topology.classRef.name', 'cannot be empty')]);
+    denyIfInvalid(GROUP_KIND, name, [fieldError.required('spec.topology.classRef.name', 'cannot be empty')]);
   }
   if (!context.reader) return;
   const found = await lookupClusterClass(context.reader, cluster, context.clusterClassPollTimeoutMs);
@@ -103,7 +102,7 @@ async function setDefaults(obj: KubeObject, context: WebhookContext): Promise<vo
   // Variables are defaulted only against a ClusterClass that published them; otherwise the topology
   // controller waits for it and defaulting happens on a later write.
   if ('notFound' in found || found.notReconciled) return;
-  denyIfInvalid(GK, name, defaultTopologyVariables(cluster, found.clusterClass));
+  denyIfInvalid(GROUP_KIND, name, defaultTopologyVariables(cluster, found.clusterClass));
 }
 
 function validateMachineHealthChecks(cluster: Loose<Cluster>, cc: Loose<ClusterClass>): FieldError[] {
@@ -596,7 +595,7 @@ async function validate(
       fieldError.forbidden(spec.child('topology').toString(), 'cannot be removed from an existing Cluster'),
     );
   }
-  denyIfInvalid(GK, name, errs);
+  denyIfInvalid(GROUP_KIND, name, errs);
   return warnings.length > 0 ? warnings : undefined;
 }
 

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../controller-runtime/api/object.js';
-import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import { denyIfInvalid, type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
 import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import { isLabelValue, validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import type { AdmissionRequestInfo, WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
@@ -10,7 +10,6 @@ import {
   type MachineDeployment,
   MachineDeploymentRolloutStrategyType,
 } from '../api/v1beta2/index.js';
-import { denyIfInvalid } from './util/admission.js';
 import { forbidImmutableChange } from './util/immutable.js';
 import { validateRemediationMaxInFlight, validateRolloutStrategy } from './util/int-or-percent.js';
 import { isSelectorError, labelSelectorAsSelector, selectorForDisplay } from './util/label-selector.js';
@@ -26,7 +25,7 @@ import { defaultReplicas } from './util/replicas.js';
 import { defaultVersionPrefix, versionErrors } from './util/version.js';
 import type { WebhookContext } from './webhook-options.js';
 
-const GK = { group: GROUP, kind: 'MachineDeployment' };
+const GROUP_KIND = `MachineDeployment.${GROUP}`;
 
 /** Surge one Machine at a time and never go below the desired count: the safe rolling update. */
 export const DEFAULT_MAX_SURGE = 1;
@@ -145,7 +144,7 @@ function validate(
   errs.push(...validateMachineTaints(taints, templateSpec.child('taints'), gate));
   errs.push(...validateMachineTaintsForWorkers(taints, undefined, templateSpec.child('taints'), gate));
   errs.push(...validateObjectMeta(md.spec?.template?.metadata, spec.child('template', 'metadata')));
-  denyIfInvalid(GK, name, errs);
+  denyIfInvalid(GROUP_KIND, name, errs);
 }
 
 /**

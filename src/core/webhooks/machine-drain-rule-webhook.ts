@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../controller-runtime/api/object.js';
-import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import { denyIfInvalid, type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
 import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import type { WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
 import {
@@ -8,7 +8,6 @@ import {
   type MachineDrainRule,
   MachineDrainRuleDrainBehavior,
 } from '../api/v1beta2/index.js';
-import { denyIfInvalid } from './util/admission.js';
 import {
   isSelectorError,
   type LabelSelector,
@@ -18,7 +17,7 @@ import {
 import { loose, type Loose } from './util/object.js';
 import type { WebhookContext } from './webhook-options.js';
 
-const GK = { group: GROUP, kind: 'MachineDrainRule' };
+const GROUP_KIND = `MachineDrainRule.${GROUP}`;
 
 function selectorErrors(selector: LabelSelector | undefined, path: FieldPath): FieldError[] {
   if (selector === undefined) return [];
@@ -68,7 +67,7 @@ function validate(obj: KubeObject): void {
   }
   errs.push(...validateMachineDrainRuleSelectors(rule));
   // Read from the wire object: the generated type of MachineDrainRule metadata is unusable (`never`).
-  denyIfInvalid(GK, obj.metadata.name ?? '', errs);
+  denyIfInvalid(GROUP_KIND, obj.metadata.name ?? '', errs);
 }
 
 /** MachineDrainRule: `order` only with behavior Drain; every selector must parse. No defaults. */

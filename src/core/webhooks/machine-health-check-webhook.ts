@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../controller-runtime/api/object.js';
-import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import { denyIfInvalid, type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
 import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import type { WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
 import {
@@ -9,7 +9,6 @@ import {
   Label,
   type MachineHealthCheck,
 } from '../api/v1beta2/index.js';
-import { denyIfInvalid } from './util/admission.js';
 import {
   validateNodeStartupTimeoutSeconds,
   validateUnhealthyLessThanOrEqualTo,
@@ -19,7 +18,7 @@ import { isSelectorError, labelSelectorAsSelector, selectorForDisplay } from './
 import { loose, type Loose, setLabel } from './util/object.js';
 import type { WebhookContext } from './webhook-options.js';
 
-const GK = { group: GROUP, kind: 'MachineHealthCheck' };
+const GROUP_KIND = `MachineHealthCheck.${GROUP}`;
 
 function setDefaults(obj: KubeObject): void {
   const mhc = loose<MachineHealthCheck>(obj);
@@ -58,7 +57,7 @@ function validate(oldMHC: Loose<MachineHealthCheck> | undefined, mhc: Loose<Mach
   errs.push(
     ...validateUnhealthyLessThanOrEqualTo(spec, mhc.spec?.remediation?.triggerIf?.unhealthyLessThanOrEqualTo),
   );
-  denyIfInvalid(GK, mhc.metadata?.name ?? '', errs);
+  denyIfInvalid(GROUP_KIND, mhc.metadata?.name ?? '', errs);
 }
 
 /**

@@ -1,11 +1,15 @@
 import type { KubeObject } from '../../controller-runtime/api/object.js';
-import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import {
+  denyForbidden,
+  denyIfInvalid,
+  type FieldError,
+  fieldError,
+} from '../../controller-runtime/webhook/field-errors.js';
 import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import { validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import type { AdmissionRequestInfo, WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
 import { API_VERSION, GROUP, Label, type MachinePool } from '../api/v1beta2/index.js';
 import { DEFAULT_NODE_DELETION_TIMEOUT_SECONDS } from './machine-webhook.js';
-import { denyForbidden, denyIfInvalid } from './util/admission.js';
 import { forbidImmutableChange } from './util/immutable.js';
 import { validateTemplateBootstrap, validateTemplateClusterName } from './util/machine-template.js';
 import { loose, type Loose, previousVersionOf, setLabel } from './util/object.js';
@@ -13,7 +17,7 @@ import { defaultReplicas } from './util/replicas.js';
 import { defaultVersionPrefix, versionErrors } from './util/version.js';
 import type { WebhookContext } from './webhook-options.js';
 
-const GK = { group: GROUP, kind: 'MachinePool' };
+const GROUP_KIND = `MachinePool.${GROUP}`;
 
 async function setDefaults(
   obj: KubeObject,
@@ -87,7 +91,7 @@ function validate(
     }
   }
   errs.push(...validateObjectMeta(mp.spec?.template?.metadata, spec.child('template', 'metadata')));
-  denyIfInvalid(GK, name, errs);
+  denyIfInvalid(GROUP_KIND, name, errs);
 }
 
 /**

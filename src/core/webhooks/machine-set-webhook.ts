@@ -1,10 +1,9 @@
 import type { KubeObject } from '../../controller-runtime/api/object.js';
-import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import { denyIfInvalid, type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
 import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import { validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import type { AdmissionRequestInfo, WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
 import { API_VERSION, GROUP, Label, type MachineSet } from '../api/v1beta2/index.js';
-import { denyIfInvalid } from './util/admission.js';
 import { forbidImmutableChange } from './util/immutable.js';
 import { isSelectorError, labelSelectorAsSelector, selectorForDisplay } from './util/label-selector.js';
 import { validateMachineTaints, validateMachineTaintsForWorkers } from './util/machine-taints.js';
@@ -20,7 +19,7 @@ import { defaultReplicas } from './util/replicas.js';
 import { defaultVersionPrefix, versionErrors } from './util/version.js';
 import type { WebhookContext } from './webhook-options.js';
 
-const GK = { group: GROUP, kind: 'MachineSet' };
+const GROUP_KIND = `MachineSet.${GROUP}`;
 
 async function setDefaults(
   obj: KubeObject,
@@ -105,7 +104,7 @@ function validate(
   errs.push(...validateMachineTaintsForWorkers(taints, undefined, templateSpec.child('taints'), gate));
   errs.push(...validateMachineNaming(ms.spec?.machineNaming?.template, spec.child('machineNaming')));
   errs.push(...validateObjectMeta(ms.spec?.template?.metadata, spec.child('template', 'metadata')));
-  denyIfInvalid(GK, ms.metadata?.name ?? '', errs);
+  denyIfInvalid(GROUP_KIND, ms.metadata?.name ?? '', errs);
 }
 
 /**

@@ -1,9 +1,8 @@
 import type { KubeObject } from '../../controller-runtime/api/object.js';
-import { type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
+import { denyIfInvalid, type FieldError, fieldError } from '../../controller-runtime/webhook/field-errors.js';
 import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import type { WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
 import { API_VERSION, GROUP, Label, type Machine } from '../api/v1beta2/index.js';
-import { denyIfInvalid } from './util/admission.js';
 import { forbidImmutableChange } from './util/immutable.js';
 import { validateMachineTaints, validateMachineTaintsForWorkers } from './util/machine-taints.js';
 import { loose, type Loose, setLabel } from './util/object.js';
@@ -13,7 +12,7 @@ import type { WebhookContext } from './webhook-options.js';
 /** How long the Machine controller keeps retrying to delete the Node when nothing else is set. */
 export const DEFAULT_NODE_DELETION_TIMEOUT_SECONDS = 10;
 
-const GK = { group: GROUP, kind: 'Machine' };
+const GROUP_KIND = `Machine.${GROUP}`;
 
 /** Whether a MachinePool owns the Machine: such Machines get their bootstrap data from the pool. */
 function isMachinePoolOwned(m: Loose<Machine>): boolean {
@@ -48,7 +47,7 @@ function validate(oldM: Loose<Machine> | undefined, m: Loose<Machine>, context: 
       context.gates.MachineTaintPropagation,
     ),
   );
-  denyIfInvalid(GK, m.metadata?.name ?? '', errs);
+  denyIfInvalid(GROUP_KIND, m.metadata?.name ?? '', errs);
 }
 
 /** Machine: cluster-name label, `v` version prefix, node deletion timeout default; bootstrap, version and taint rules. */

@@ -1,8 +1,8 @@
 // The replica default of scalable kinds (MachineSet, MachineDeployment, MachinePool). Keeping the autoscaler's
 // min/max annotations in mind lets users hand an existing group to the cluster autoscaler by unsetting
 // `spec.replicas` without a disruptive jump to 1.
+import { denyForbidden } from '../../../controller-runtime/webhook/field-errors.js';
 import { Annotation } from '../../api/v1beta2/index.js';
-import { denyForbidden } from './admission.js';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;

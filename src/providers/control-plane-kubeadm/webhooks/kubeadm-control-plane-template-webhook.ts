@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../../controller-runtime/api/object.js';
 import { deepClone, isJsonObject } from '../../../controller-runtime/util/json.js';
 import {
-  AdmissionDeniedError,
+  denyForbidden,
   denyIfInvalid,
   type FieldError,
   fieldError,
@@ -117,12 +117,11 @@ export function kubeadmControlPlaneTemplateWebhook(
       validateCreate(template) {
         if (!gates.ClusterTopology) {
           // Upstream returns a bare field error here, which controller-runtime turns into a 403 denial.
-          throw new AdmissionDeniedError({
-            kind: GROUP_KIND,
-            name: template.metadata.name ?? '',
-            reason: 'Forbidden',
-            message: 'spec: Forbidden: can be set only if the ClusterTopology feature flag is enabled',
-          });
+          denyForbidden(
+            GROUP_KIND,
+            template.metadata.name ?? '',
+            'spec: Forbidden: can be set only if the ClusterTopology feature flag is enabled',
+          );
         }
         const errors = [
           ...validateResourceSpec(template.spec?.template.spec ?? {}, gates),

@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../../controller-runtime/api/object.js';
 import { deepClone } from '../../../controller-runtime/util/json.js';
 import {
-  AdmissionDeniedError,
+  denyForbidden,
   denyIfInvalid,
   fieldError,
 } from '../../../controller-runtime/webhook/field-errors.js';
@@ -50,12 +50,11 @@ export function devClusterTemplateWebhook(
         const name = template.metadata.name ?? '';
         if (!gates.ClusterTopology) {
           // Upstream returns a bare field error here, which controller-runtime turns into a 403 denial.
-          throw new AdmissionDeniedError({
-            kind: GROUP_KIND,
+          denyForbidden(
+            GROUP_KIND,
             name,
-            reason: 'Forbidden',
-            message: 'spec: Forbidden: can be set only if the ClusterTopology feature flag is enabled',
-          });
+            'spec: Forbidden: can be set only if the ClusterTopology feature flag is enabled',
+          );
         }
         denyIfInvalid(GROUP_KIND, name, [
           ...validateDevClusterSpec(template.spec?.template.spec),
