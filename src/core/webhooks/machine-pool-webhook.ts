@@ -8,7 +8,7 @@ import {
 import { FieldPath } from '../../controller-runtime/webhook/field-path.js';
 import { validateObjectMeta } from '../../controller-runtime/webhook/validation.js';
 import type { AdmissionRequestInfo, WebhookRegistration } from '../../controller-runtime/webhook/webhook.js';
-import { API_VERSION, GROUP, Label, type MachinePool } from '../api/v1beta2/index.js';
+import { API_VERSION, GROUP, Label, type MachinePool, TAINTS_NEED_GATE } from '../api/v1beta2/index.js';
 import { DEFAULT_NODE_DELETION_TIMEOUT_SECONDS } from './machine-webhook.js';
 import { forbidImmutableChange } from './util/immutable.js';
 import { validateTemplateBootstrap, validateTemplateClusterName } from './util/machine-template.js';
@@ -82,12 +82,7 @@ function validate(
       ),
     );
     if (!context.gates.MachineTaintPropagation) {
-      errs.push(
-        fieldError.forbidden(
-          spec.child('taints').toString(),
-          'taints are not allowed to be set when the feature gate MachineTaintPropagation is disabled',
-        ),
-      );
+      errs.push(fieldError.forbidden(spec.child('taints').toString(), TAINTS_NEED_GATE));
     }
   }
   errs.push(...validateObjectMeta(mp.spec?.template?.metadata, spec.child('template', 'metadata')));
