@@ -56,10 +56,10 @@ function treeTicks(root: number): number {
     children.set(info.ppid, list);
   }
   let sum = 0;
-  const todo = [root];
-  for (let pid = todo.pop(); pid !== undefined; pid = todo.pop()) {
+  const stack = [root];
+  for (let pid = stack.pop(); pid !== undefined; pid = stack.pop()) {
     sum += ticks.get(pid) ?? 0;
-    todo.push(...(children.get(pid) ?? []));
+    stack.push(...(children.get(pid) ?? []));
   }
   return sum;
 }

@@ -40,7 +40,7 @@ describe('MachinePool webhook', () => {
     assert.equal(spec.template.spec.version, 'v1.31.2');
   });
 
-  it('refuses taints (not implemented for pools) and a changed clusterName', async () => {
+  it('refuses taints on MachinePools, as upstream does, and a changed clusterName', async () => {
     const old = mp();
     const changed = mp({ taints: [{ key: 'a', effect: 'NoSchedule', propagation: 'Always' }] }, 'c-2');
     assert.deepEqual(await causes(() => hook.validator.validateUpdate?.(old, changed, updateOf(old))), [
