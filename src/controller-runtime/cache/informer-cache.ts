@@ -163,23 +163,8 @@ export class InformerCache implements Reader {
       if (!this.#signal) throw new Error(`the cache is not started; cannot read ${type.kind} yet`);
       // A kind the server does not serve (CRD not installed) fails the read instead of hanging it;
       // the informer keeps retrying in the background and serves reads once the CRD appears.
-      const noKind = (): Error | undefined => {
-        const err = informer.lastListError;
-        return isNoKindMatch(err) ? err : undefined;
-      };
-      const abort = new AbortController();
-      const watchdog = setInterval(() => {
-        if (noKind()) abort.abort();
-      }, 50);
-      try {
-        const wait = AbortSignal.any([abort.signal, signal ?? this.#signal]);
-        if (!(await informer.waitForSync(wait))) {
-          const err = noKind();
-          if (err) throw err;
-          throw new Error(`cache stopped before ${type.kind} was synced`);
-        }
-      } finally {
-        clearInterval(watchdog);
+      if (!(await informer.waitForSync(signal ?? this.#signal, { failOn: isNoKindMatch }))) {
+        throw new Error(`cache stopped before ${type.kind} was synced`);
       }
     }
     return informer;

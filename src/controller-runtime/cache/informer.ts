@@ -52,7 +52,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   readonly #backoff: Backoff;
   #resourceVersion = '';
   #synced = false;
-  #syncWaiters: (() => void)[] = [];
+  #syncWaiters: { synced: () => void; failed: (err: unknown) => boolean }[] = [];
   #running?: Promise<void>;
   #relists = 0;
   #lastListError?: unknown;
@@ -89,17 +89,39 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.#running !== undefined;
   }
 
-  /** Resolves true once the first list is in the store, false if `signal` aborts first. */
-  async waitForSync(signal?: AbortSignal): Promise<boolean> {
+  /**
+   * Resolves true once the first list is in the store, false if `signal` aborts first. A list failure for
+   * which `failOn` says yes (e.g. the kind is not served) rejects with that error instead of waiting on.
+   */
+  async waitForSync(
+    signal?: AbortSignal,
+    options: { failOn?: (err: unknown) => boolean } = {},
+  ): Promise<boolean> {
     if (this.#synced) return true;
     if (signal?.aborted) return false;
-    return await new Promise<boolean>((resolve) => {
-      const onAbort = (): void => resolve(false);
+    const failOn = options.failOn ?? (() => false);
+    const failed = this.#lastListError;
+    if (failed !== undefined && failOn(failed))
+      throw failed instanceof Error ? failed : new Error('the list failed');
+    return await new Promise<boolean>((resolve, reject) => {
+      const waiter = {
+        synced: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(true);
+        },
+        failed: (err: unknown): boolean => {
+          if (!failOn(err)) return false;
+          signal?.removeEventListener('abort', onAbort);
+          reject(err instanceof Error ? err : new Error('the list failed'));
+          return true;
+        },
+      };
+      const onAbort = (): void => {
+        this.#syncWaiters = this.#syncWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#syncWaiters.push(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(true);
-      });
+      this.#syncWaiters.push(waiter);
     });
   }
 
@@ -133,6 +155,7 @@ export class Informer<T extends KubeObject = KubeObject> {
               await this.#listAndReplace(signal);
             } catch (err) {
               this.#lastListError = err;
+              this.#syncWaiters = this.#syncWaiters.filter((w) => !w.failed(err));
               throw err;
             }
             this.#lastListError = undefined;
@@ -189,7 +212,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.#resourceVersion = list.metadata.resourceVersion ?? '';
     if (!this.#synced) {
       this.#synced = true;
-      for (const wake of this.#syncWaiters.splice(0)) wake();
+      for (const waiter of this.#syncWaiters.splice(0)) waiter.synced();
     }
   }
 
