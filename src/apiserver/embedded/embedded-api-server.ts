@@ -1,29 +1,15 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bootstrapPolicy } from '../auth/bootstrap-policy.js';
-import { RbacAuthorizer } from '../auth/rbac-authorizer.js';
 import { ServiceAccountTokens } from '../auth/service-account-tokens.js';
-import { StoreRbacSource } from '../auth/store-rbac-source.js';
-import { DisruptionController } from '../workloads/disruption-controller.js';
-import { PodTerminator } from '../workloads/pod-terminator.js';
-import { ServiceAccountController } from '../workloads/service-account-controller.js';
 import { writeFileAtomic } from '../../pki/atomic-file.js';
-import { CrdController } from '../crd/crd-controller.js';
-import { GarbageCollector } from '../gc/garbage-collector.js';
-import { NamespaceController } from '../gc/namespace-controller.js';
-import { ApiServer } from '../http/api-server.js';
-import { OpenApiV3 } from '../http/openapi.js';
-import { ResourceHandler } from '../http/resource-handler.js';
-import { GenericRegistry } from '../registry/generic-registry.js';
-import { ResourceCatalog } from '../registry/resource-catalog.js';
+import type { GenericRegistry } from '../registry/generic-registry.js';
+import type { ResourceCatalog } from '../registry/resource-catalog.js';
 import { RevisionedStore } from '../storage/index.js';
 import { ensureServingPki, type ServingPkiPaths } from './serving-pki.js';
-import { seedCluster } from './seed.js';
-import { StoreAdapter } from './store-adapter.js';
 import type { AdmissionPlugin } from '../registry/ports.js';
-import { buildWiring } from './wiring.js';
 import { buildKubeconfig } from '../../pki/kubeconfig.js';
 import { writeKubeconfigFile } from '../../pki/kubeconfig-file.js';
+import { createApiServerInstance } from './api-server-instance.js';
 
 export interface EmbeddedApiServerOptions {
   dataDir: string;
@@ -64,48 +50,7 @@ export async function startEmbeddedApiServer(options: EmbeddedApiServerOptions):
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const pki = await ensureServingPki(options.dataDir, options.host);
   const storeDir = path.join(options.dataDir, 'store');
-  const inner = options.inMemory ? RevisionedStore.memory() : await RevisionedStore.open({ dir: storeDir });
-  const store = new StoreAdapter(inner);
-
-  const catalog = new ResourceCatalog();
-  const wiring = buildWiring();
-  for (const def of wiring.builtins) catalog.add(def);
-
-  // The registry consults the namespace controller for creates; the controller needs the registry.
-  const lifecycle: { namespaces?: NamespaceController } = {};
-  const crdDef = wiring.crdDefinition;
-  const registry = new GenericRegistry({
-    store,
-    schemaFor: wiring.schemaFor,
-    fieldManager: wiring.fieldManager,
-    storageDefFor: (def) => wiring.storageDefFor(catalog, def),
-    convert: wiring.convert,
-    namespaceGate: (ns, def, name) => lifecycle.namespaces?.gate(ns, def, name),
-    strategicMergePatch: wiring.strategicMergePatch,
-    validateMeta: wiring.validateMeta,
-    admission: wiring.admission,
-  });
-  const crds = new CrdController(registry, catalog, crdDef, wiring.crdResourceOptions);
-  wiring.admission.push(crds.admission, ...(options.admissionPlugins ?? []));
-  const namespaces = new NamespaceController(registry, catalog, catalog.get('', 'v1', 'namespaces')!);
-  lifecycle.namespaces = namespaces;
-  const gc = new GarbageCollector(registry, catalog);
-  crds.start();
-
-  const policy = bootstrapPolicy();
-  await seedCluster(registry, catalog, [...policy.clusterRoles, ...policy.clusterRoleBindings]);
-  namespaces.start();
-  gc.start();
-  // What kubelets and kube-controller-manager would do: finish graceful pod deletions, compute budgets,
-  // give every namespace its default ServiceAccount.
-  const pods = new PodTerminator(registry, catalog);
-  const disruption = new DisruptionController(registry, catalog);
-  const serviceAccounts = new ServiceAccountController(registry, catalog);
-  if (options.workloadControllers !== false) {
-    pods.start();
-    disruption.start();
-    serviceAccounts.start();
-  }
+  const store = options.inMemory ? RevisionedStore.memory() : await RevisionedStore.open({ dir: storeDir });
 
   const saKeyPath = path.join(options.dataDir, 'pki', 'sa.key');
   const saKeyPem = await readFile(saKeyPath, 'utf8').catch(async () => {
@@ -113,38 +58,22 @@ export async function startEmbeddedApiServer(options: EmbeddedApiServerOptions):
     await writeFileAtomic(saKeyPath, pem);
     return pem;
   });
-  const saTokens = new ServiceAccountTokens({
-    privateKeyPem: saKeyPem,
-    lookup: (plural, ns, name) => registry.tryGet(catalog.get('', 'v1', plural)!, ns, name),
-  });
 
-  const rbac = new StoreRbacSource(store);
-  const authorizer = new RbacAuthorizer(rbac);
-  const handler = new ResourceHandler({
-    registry,
-    tables: wiring.tables,
-    selectorFor: wiring.selectorFor,
-    decodeProtobuf: wiring.decodeProtobuf,
-    checkWireFormat: wiring.checkWireFormat,
-    subresources: { ...wiring.subresources(registry), 'serviceaccounts/token': saTokens.tokenRequestHandler },
-    ...(options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
-  });
-  const server = new ApiServer({
-    catalog,
-    registry,
-    handler,
-    openapi: new OpenApiV3(catalog),
-    authorizer,
+  const instance = await createApiServerInstance({
+    store,
     tls: { cert: pki.servingCertPem, key: pki.servingKeyPem, clientCa: pki.caPem },
-    openApiV2: wiring.openApiV2,
-    decodeProtobuf: wiring.decodeProtobuf,
-    tokens: saTokens.authenticate,
-    virtualCreates: {
-      ...wiring.virtualCreates(authorizer),
-      'authentication.k8s.io/tokenreviews': (body) => saTokens.tokenReview(body),
-    },
+    serviceAccountKeyPem: saKeyPem,
+    ...(options.bookmarkIntervalMs ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+    ...(options.workloadControllers === false ? { workloadControllers: false } : {}),
+    ...(options.admissionPlugins ? { admissionPlugins: options.admissionPlugins } : {}),
   });
-  await server.listen(options.host, options.port);
+  const { server, registry, catalog } = instance;
+  try {
+    await server.listen(options.host, options.port);
+  } catch (err) {
+    await instance.stop();
+    throw err;
+  }
 
   const kubeconfigPath = path.join(options.dataDir, 'kubeconfig');
   await writeKubeconfigFile(
@@ -157,7 +86,7 @@ export async function startEmbeddedApiServer(options: EmbeddedApiServerOptions):
     }),
   );
 
-  const snapshot = store.range('/registry/');
+  const snapshot = registry.store.range('/registry/');
   return {
     url: server.url,
     paths: { ...pki.paths, kubeconfig: kubeconfigPath, store: storeDir },
@@ -165,16 +94,6 @@ export async function startEmbeddedApiServer(options: EmbeddedApiServerOptions):
     revision: snapshot.revision,
     registry,
     catalog,
-    async stop(): Promise<void> {
-      await server.close();
-      await pods.stop();
-      await disruption.stop();
-      await serviceAccounts.stop();
-      crds.stop();
-      namespaces.stop();
-      await gc.stop();
-      rbac.close();
-      await store.close();
-    },
+    stop: () => instance.stop(),
   };
 }

@@ -78,7 +78,20 @@ export interface Wiring {
 const isBuiltinGroup = (group: string): boolean =>
   group === '' || !group.includes('.') || group.endsWith('.k8s.io');
 
-export function buildWiring(): Wiring {
+/**
+ * The built-in kinds and their compiled schemas are the same for every server in the process (the management
+ * plane and each simulated workload cluster), so they are built once and shared.
+ */
+const staticWiring = (() => {
+  let built: {
+    builtins: ResourceDefinition[];
+    crdDefinition: ResourceDefinition;
+    schemaFor: Wiring['schemaFor'];
+  };
+  return () => (built ??= buildStaticWiring());
+})();
+
+function buildStaticWiring(): Pick<Wiring, 'builtins' | 'crdDefinition' | 'schemaFor'> {
   const crdBase = builtinResources.find(
     (d) => d.group === 'apiextensions.k8s.io' && d.plural === 'customresourcedefinitions',
   );
@@ -125,6 +138,11 @@ export function buildWiring(): Wiring {
     }
     return ops;
   };
+  return { builtins, crdDefinition, schemaFor };
+}
+
+export function buildWiring(): Wiring {
+  const { builtins, crdDefinition, schemaFor } = staticWiring();
 
   // CRD storage versions, cached per CRD revision: objects are stored in the storage version.
   const storageVersions = new Map<string, { rev: number; version: string }>();
