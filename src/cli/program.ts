@@ -51,18 +51,33 @@ export function buildProgram(io: CliIo): Command {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 6443)
     .option('--no-controllers', 'start only the API server, without Cluster API controllers')
-    .action(async (opts: { dataDir?: string; host: string; port: number; controllers: boolean }) => {
-      const plane = await up({
-        ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
-        host: opts.host,
-        port: opts.port,
-        noControllers: !opts.controllers,
-        log: (line) => io.stdout(line + '\n'),
-      });
-      await waitForSignal(io.signal);
-      io.stdout('capi: stopping\n');
-      await plane.stop();
-    });
+    .option(
+      '--workload-ports <min-max>',
+      'ports of simulated workload cluster endpoints (in-memory backend)',
+      parsePortRange,
+      { min: 20000, max: 30000 },
+    )
+    .action(
+      async (opts: {
+        dataDir?: string;
+        host: string;
+        port: number;
+        controllers: boolean;
+        workloadPorts: { min: number; max: number };
+      }) => {
+        const plane = await up({
+          ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+          workloadPorts: opts.workloadPorts,
+          host: opts.host,
+          port: opts.port,
+          noControllers: !opts.controllers,
+          log: (line) => io.stdout(line + '\n'),
+        });
+        await waitForSignal(io.signal);
+        io.stdout('capi: stopping\n');
+        await plane.stop();
+      },
+    );
 
   const webhooks = program
     .command('webhooks')
@@ -122,6 +137,16 @@ function parsePort(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new InvalidArgumentError('use a number from 0 to 65535.');
   return n;
+}
+
+/** `20000-30000`: an inclusive range of non-zero ports. */
+function parsePortRange(value: string): { min: number; max: number } {
+  const m = /^(\d+)-(\d+)$/.exec(value.trim());
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2]);
+  if (!m || min < 1 || max > 65535 || min > max)
+    throw new InvalidArgumentError('use <min>-<max> with 1 <= min <= max <= 65535, e.g. 20000-30000.');
+  return { min, max };
 }
 
 /** Resolves on SIGINT/SIGTERM (or when the injected signal aborts, for in-process callers). */

@@ -1,5 +1,7 @@
 import { startEmbeddedApiServer, type EmbeddedApiServer } from '../apiserver/embedded/embedded-api-server.js';
 import { KubeClient } from '../controller-runtime/client/kube-client.js';
+import { Manager } from '../controller-runtime/manager/manager.js';
+import { type DevProvider, setupDevProvider } from '../providers/infrastructure-dev/setup.js';
 import { clusterApiCrds } from './crds.js';
 import { resolveDataDir } from './data-dir.js';
 import { inProcessAdmission } from './in-process-admission.js';
@@ -17,6 +19,8 @@ export interface UpOptions {
   noControllers: boolean;
   /** Receives the one-line ready message and later progress lines. */
   log: (line: string) => void;
+  /** Ports the in-memory backend gives workload cluster endpoints (default 20000-30000, upstream's range). */
+  workloadPorts?: { min: number; max: number };
 }
 
 export interface RunningManagementPlane {
@@ -24,13 +28,15 @@ export interface RunningManagementPlane {
   dataDir: string;
   /** What installing the Cluster API CRDs did at start-up. */
   crds: InstallCrdsResult;
+  /** The dev infrastructure provider (in-memory backend), unless started without controllers. */
+  devProvider?: DevProvider;
   stop(): Promise<void>;
 }
 
 /**
- * `capi up`: the management plane in one process. Today it is the embedded API server with its durable
- * store and every Cluster API CRD installed (kept in step with this version on each start); the
- * controllers join it as they are built.
+ * `capi up`: the management plane in one process: the embedded API server with its durable store and every
+ * Cluster API CRD installed (kept in step with this version on each start), and the controllers built so far
+ * (the dev infrastructure provider with its in-memory backend); the others join as they are built.
  */
 export async function up(options: UpOptions): Promise<RunningManagementPlane> {
   const dataDir = resolveDataDir(options.dataDir);
@@ -55,21 +61,53 @@ export async function up(options: UpOptions): Promise<RunningManagementPlane> {
     await apiServer.stop();
     throw err;
   }
+  // The controllers run in this process against the API server over HTTPS, exactly as they would against a
+  // real management cluster.
+  let controllers: { manager: Manager; stop: AbortController; running: Promise<void> } | undefined;
+  let devProvider: DevProvider | undefined;
+  if (!options.noControllers) {
+    const manager = new Manager({ kubeconfigPath: apiServer.paths.kubeconfig, fieldManager: FIELD_MANAGER });
+    devProvider = setupDevProvider(manager, {
+      inMemory: {
+        host: '127.0.0.1',
+        ...(options.workloadPorts
+          ? { minPort: options.workloadPorts.min, maxPort: options.workloadPorts.max }
+          : {}),
+      },
+    });
+    const stop = new AbortController();
+    const running = manager.start(stop.signal);
+    controllers = { manager, stop, running };
+    void running.catch((err: unknown) =>
+      options.log(`capi: controllers stopped: ${err instanceof Error ? err.message : JSON.stringify(err)}`),
+    );
+  }
   const seconds = ((Date.now() - started) / 1000).toFixed(2);
   options.log(
     `capi management plane ready at ${apiServer.url} in ${seconds}s (${apiServer.objectCount} objects, revision ${apiServer.revision}; ` +
-      `${describeCrds(crds)}); ` +
+      `${describeCrds(crds)}${devProvider ? `; ${describeControllers(devProvider)}` : ''}); ` +
       `kubeconfig: ${apiServer.paths.kubeconfig} — try: kubectl --kubeconfig ${apiServer.paths.kubeconfig} get namespaces`,
   );
   return {
     apiServer,
     dataDir,
     crds,
+    ...(devProvider ? { devProvider } : {}),
     stop: async () => {
+      if (controllers) {
+        controllers.stop.abort();
+        await controllers.running.catch(() => undefined);
+      }
       client.close();
       await apiServer.stop();
     },
   };
+}
+
+/** `controllers: DevCluster, DevMachine (in-memory workload endpoints on 127.0.0.1:20000-30000)`. */
+function describeControllers(dev: DevProvider): string {
+  const ports = dev.cloud.ports;
+  return `controllers: DevCluster, DevMachine (in-memory workload endpoints on ${ports.host}:${ports.minPort}-${ports.maxPort})`;
 }
 
 /** `12 Cluster API CRDs: 12 created` / `12 Cluster API CRDs: 1 updated, 11 unchanged`. */

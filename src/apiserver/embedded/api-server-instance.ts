@@ -32,8 +32,8 @@ export interface ApiServerInstanceOptions {
   workloadControllers?: boolean;
   /** In-process admission (what webhooks do on a real cluster), after schema defaulting / beside validation. */
   admissionPlugins?: AdmissionPlugin[];
-  /** Extra ApiServer options (request observer, ...). */
-  server?: Pick<ApiServerOptions, 'onRequest'>;
+  /** Extra ApiServer options: request observer, the kubelet's side of `pods/portforward`. */
+  server?: Pick<ApiServerOptions, 'onRequest' | 'portForward'>;
 }
 
 /** One Kubernetes API server: store, registry, in-process controllers and the HTTPS front (not yet listening). */

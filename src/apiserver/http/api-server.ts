@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Authorizer } from '../auth/attributes.js';
 import { forbiddenError } from '../auth/forbidden.js';
 import { applyImpersonation } from '../auth/impersonation.js';
@@ -19,6 +20,7 @@ import { readBody, decodeJsonOrYaml } from './request-body.js';
 import type { ResourceHandler, ProtobufDecoder } from './resource-handler.js';
 import { toStatusError, writeJson, writeStatusError, writeText } from './respond.js';
 import { mediaType } from './negotiation.js';
+import { type PodPortConnector, PortForwardHandler, responseOnUpgradeSocket } from './port-forward.js';
 
 export interface TlsMaterial {
   /** Serving certificate and key (PEM). */
@@ -44,6 +46,11 @@ export interface ApiServerOptions {
   decodeProtobuf?: ProtobufDecoder;
   /** Keyed by `<group>/<plural>`. */
   virtualCreates?: Record<string, VirtualCreate>;
+  /**
+   * Serves `pods/portforward` WebSocket upgrades by opening streams through this connector (the part a
+   * kubelet plays). Without it the subresource is not served.
+   */
+  portForward?: PodPortConnector;
   /** Called for every answered request (logs, metrics). */
   onRequest?: (entry: { method: string; path: string; code: number; user: string; ms: number }) => void;
 }
@@ -60,20 +67,68 @@ export class ApiServer {
   #server: Server | undefined;
   #sockets = new Set<Socket>();
   #ready = false;
+  #listening = false;
+  #closed = false;
+  #portForward: PortForwardHandler | undefined;
 
   constructor(options: ApiServerOptions) {
     this.#o = options;
     this.#discovery = new Discovery(options.catalog);
+    if (options.portForward) {
+      const pods = options.catalog.get('', 'v1', 'pods');
+      this.#portForward = new PortForwardHandler({
+        connector: options.portForward,
+        authorizer: options.authorizer,
+        lookupPod: (namespace, name) => (pods ? options.registry.tryGet(pods, namespace, name) : undefined),
+      });
+    }
   }
 
   get url(): string {
-    const addr = this.#server?.address() as AddressInfo | undefined;
+    const addr = (this.#listening ? this.#server?.address() : undefined) as AddressInfo | undefined;
     if (!addr) throw new Error('the API server is not listening');
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     return `https://${host}:${addr.port}`;
   }
 
   async listen(host: string, port: number): Promise<void> {
+    const server = this.#httpsServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#listening = true;
+  }
+
+  /**
+   * Serves a connection accepted elsewhere (a listener shared or owned by someone else, such as the port of a
+   * simulated workload cluster that exists before its API server starts). TLS happens here, as on `listen`.
+   */
+  acceptConnection(socket: Socket): void {
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    this.#httpsServer().emit('connection', socket);
+  }
+
+  async close(): Promise<void> {
+    this.#ready = false;
+    this.#closed = true;
+    const server = this.#server;
+    if (!server) return;
+    for (const s of this.#sockets) s.destroy();
+    if (this.#listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.#server = undefined;
+    this.#listening = false;
+  }
+
+  /** The HTTPS server, created once; it may listen itself or only serve handed-over connections. */
+  #httpsServer(): Server {
+    if (this.#server) return this.#server;
     const server = createServer(
       {
         cert: this.#o.tls.cert,
@@ -90,28 +145,19 @@ export class ApiServer {
       socket.on('close', () => this.#sockets.delete(socket));
     });
     server.on('tlsClientError', () => undefined);
+    // Without an 'upgrade' listener Node answers upgrade requests as ordinary ones, which is what every path
+    // but pods/portforward wants; so the listener exists only when port forwarding is served.
+    const forward = this.#portForward;
+    if (forward) {
+      server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+        this.#upgrade(req, socket, head, forward),
+      );
+    }
     server.headersTimeout = 30_000;
     server.requestTimeout = 0; // watches are long-lived
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
     this.#server = server;
     this.#ready = true;
-  }
-
-  async close(): Promise<void> {
-    this.#ready = false;
-    const server = this.#server;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const s of this.#sockets) s.destroy();
-    });
-    this.#server = undefined;
+    return server;
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -140,18 +186,10 @@ export class ApiServer {
         if (path.startsWith('/readyz') && !this.#ready) return writeText(res, 500, 'not ready');
         return writeText(res, 200, 'ok');
       }
-      const authn = authenticate(req, this.#o.tokens);
-      if (authn === 'invalid' || (!authn.authenticated && !PUBLIC_PATHS.has(path))) {
-        return writeStatusError(res, statusErrors.unauthorized());
-      }
-      let user = authn.user;
-      user = applyImpersonation(user, req.headersDistinct, this.#o.authorizer);
+      const { user, authenticated } = this.#authenticate(req, path);
       userName = user.name;
       const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
-      if (authn.authenticated || !PUBLIC_PATHS.has(path)) {
-        const decision = this.#o.authorizer.authorize(user, info);
-        if (!decision.allowed) throw forbiddenError(user, info, decision.reason);
-      }
+      if (authenticated || !PUBLIC_PATHS.has(path)) this.#authorize(user, info);
       if (!info.isResourceRequest) return this.#nonResource(req, res, info, url);
       await this.#resource(req, res, info, url, user);
     } catch (err) {
@@ -162,6 +200,60 @@ export class ApiServer {
       const status = toStatusError(err);
       if (!isStatusError(err)) console.error('apiserver: unexpected error', err);
       writeStatusError(res, status);
+    }
+  }
+
+  /** Who is asking (client certificate or bearer token, then impersonation); a bad or missing credential is a 401. */
+  #authenticate(req: IncomingMessage, path: string): { user: UserInfo; authenticated: boolean } {
+    const authn = authenticate(req, this.#o.tokens);
+    if (authn === 'invalid' || (!authn.authenticated && !PUBLIC_PATHS.has(path)))
+      throw statusErrors.unauthorized();
+    const user = applyImpersonation(authn.user, req.headersDistinct, this.#o.authorizer);
+    return { user, authenticated: authn.authenticated };
+  }
+
+  #authorize(user: UserInfo, info: RequestInfo): void {
+    const decision = this.#o.authorizer.authorize(user, info);
+    if (!decision.allowed) throw forbiddenError(user, info, decision.reason);
+  }
+
+  /**
+   * An upgrade request: pods/portforward becomes a WebSocket tunnel after the same authentication and
+   * authorization as any request; every other path, and every refusal, is answered as plain HTTP.
+   */
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, forward: PortForwardHandler): void {
+    socket.on('error', () => socket.destroy());
+    const started = Date.now();
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    let info: RequestInfo;
+    try {
+      info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    } catch {
+      return void this.#handle(req, responseOnUpgradeSocket(req, socket));
+    }
+    if (req.method !== 'GET' || !PortForwardHandler.matches(info)) {
+      return void this.#handle(req, responseOnUpgradeSocket(req, socket));
+    }
+    let userName = 'system:anonymous';
+    const log = (code: number): void =>
+      this.#o.onRequest?.({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        code,
+        user: userName,
+        ms: Date.now() - started,
+      });
+    try {
+      const { user } = this.#authenticate(req, url.pathname);
+      userName = user.name;
+      this.#authorize(user, info);
+      forward.upgrade(req, socket, head, { user, info, query: url.searchParams });
+      log(101);
+    } catch (err) {
+      const status = toStatusError(err);
+      if (!isStatusError(err)) console.error('apiserver: unexpected error', err);
+      writeStatusError(responseOnUpgradeSocket(req, socket), status);
+      log(status.code);
     }
   }
 

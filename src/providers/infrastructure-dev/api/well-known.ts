@@ -150,3 +150,22 @@ export const DevMachineInMemoryAPIServerProvisionedReason = {
   Provisioned: 'Provisioned',
   InternalError: 'InternalError',
 } as const;
+
+/**
+ * Knobs of the in-memory backend set as annotations (ours, not upstream's): failure domains a DevCluster
+ * reports, and fault injection for tests and demos. See backends/in-memory/README.md.
+ */
+export const InMemoryAnnotation = {
+  /** DevCluster: comma-separated failure domain names (all eligible for control plane); "" reports none. */
+  FailureDomains: 'inmemory.capi-ts.io/failure-domains',
+  /** DevCluster or DevMachine: share (0..1) of reconciles that fail with a simulated provider API error. */
+  ApiErrorRate: 'inmemory.capi-ts.io/api-error-rate',
+  /** DevCluster: "true" makes the workload API endpoint drop every connection. */
+  Unreachable: 'inmemory.capi-ts.io/unreachable',
+  /** DevMachine: the provisioning step that fails (vm, node, etcd, apiServer) until the annotation is removed. */
+  FailAtStep: 'inmemory.capi-ts.io/fail-at-step',
+  /** DevMachine: "true" registers the Node with Ready=False (a kubelet whose network never comes up). */
+  NodeNeverReady: 'inmemory.capi-ts.io/node-never-ready',
+  /** DevMachine: a Go duration after which the Ready Node turns NotReady (a kubelet that stops reporting). */
+  NodeNotReadyAfter: 'inmemory.capi-ts.io/node-not-ready-after',
+} as const;

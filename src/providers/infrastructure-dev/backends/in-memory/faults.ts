@@ -1,0 +1,103 @@
+import { parseGoDuration } from '../../../../core/api/duration.js';
+import { InMemoryAnnotation } from '../../api/well-known.js';
+
+/** The simulated steps of a machine, in the order provisioning reaches them. */
+export const PROVISIONING_STEPS = ['vm', 'node', 'etcd', 'apiServer'] as const;
+export type ProvisioningStep = (typeof PROVISIONING_STEPS)[number];
+
+/** A fault-injection annotation whose value cannot be used; reported instead of being ignored. */
+export class InvalidFaultAnnotationError extends Error {
+  override readonly name = 'InvalidFaultAnnotationError';
+}
+
+/**
+ * A failure the simulated infrastructure API returned (injected). The reconcile fails with it, so the
+ * controller retries with backoff and counts it, as it would for a real cloud API error.
+ */
+export class ProviderApiError extends Error {
+  override readonly name = 'ProviderApiError';
+  constructor(
+    message: string,
+    readonly operation: string,
+  ) {
+    super(message);
+  }
+}
+
+type Annotated = { metadata: { annotations?: Record<string, string> } };
+
+const annotation = (obj: Annotated, key: string): string | undefined => obj.metadata.annotations?.[key];
+
+/** The share of calls failing for `obj` (0 when unset). */
+export function apiErrorRate(obj: Annotated): number {
+  const raw = annotation(obj, InMemoryAnnotation.ApiErrorRate);
+  if (raw === undefined) return 0;
+  const rate = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(rate) || rate < 0 || rate > 1)
+    throw new InvalidFaultAnnotationError(
+      `annotation ${InMemoryAnnotation.ApiErrorRate}="${raw}": want a number from 0 to 1`,
+    );
+  return rate;
+}
+
+/**
+ * Throws a ProviderApiError with the configured probability; `random` is injectable so tests can be exact
+ * (a rate of 1 always fails, 0 never).
+ */
+export function maybeFailApiCall(
+  obj: Annotated,
+  operation: string,
+  random: () => number = Math.random,
+): void {
+  const rate = apiErrorRate(obj);
+  if (rate > 0 && random() < rate)
+    throw new ProviderApiError(
+      `simulated provider API error during ${operation} (annotation ${InMemoryAnnotation.ApiErrorRate}=${rate})`,
+      operation,
+    );
+}
+
+/** The step configured to fail, if any. */
+export function failAtStep(obj: Annotated): ProvisioningStep | undefined {
+  const raw = annotation(obj, InMemoryAnnotation.FailAtStep);
+  if (raw === undefined) return undefined;
+  const step = PROVISIONING_STEPS.find((s) => s.toLowerCase() === raw.trim().toLowerCase());
+  if (!step)
+    throw new InvalidFaultAnnotationError(
+      `annotation ${InMemoryAnnotation.FailAtStep}="${raw}": want one of ${PROVISIONING_STEPS.join(', ')}`,
+    );
+  return step;
+}
+
+const isTrue = (raw: string | undefined): boolean => raw !== undefined && raw.trim().toLowerCase() === 'true';
+
+export const nodeNeverReady = (obj: Annotated): boolean =>
+  isTrue(annotation(obj, InMemoryAnnotation.NodeNeverReady));
+
+export const unreachable = (obj: Annotated): boolean =>
+  isTrue(annotation(obj, InMemoryAnnotation.Unreachable));
+
+/** Milliseconds after which a Ready Node turns NotReady, if configured. */
+export function nodeNotReadyAfterMs(obj: Annotated): number | undefined {
+  const raw = annotation(obj, InMemoryAnnotation.NodeNotReadyAfter);
+  if (raw === undefined) return undefined;
+  try {
+    const ms = parseGoDuration(raw);
+    if (ms < 0) throw new Error('negative');
+    return ms;
+  } catch {
+    throw new InvalidFaultAnnotationError(
+      `annotation ${InMemoryAnnotation.NodeNotReadyAfter}="${raw}": want a Go duration such as 30s`,
+    );
+  }
+}
+
+/** Failure domain names from the DevCluster annotation, or undefined to use the backend's defaults. */
+export function failureDomainNames(obj: Annotated): string[] | undefined {
+  const raw = annotation(obj, InMemoryAnnotation.FailureDomains);
+  if (raw === undefined) return undefined;
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}

@@ -1,0 +1,137 @@
+import type { TypeRef } from '../../../controller-runtime/api/object.js';
+import type { Client } from '../../../controller-runtime/client/client.js';
+import { setCondition, setSummaryCondition } from '../../../controller-runtime/conditions/index.js';
+import {
+  type ReconcileContext,
+  type Reconciler,
+  type Request,
+  type Result,
+  TerminalError,
+} from '../../../controller-runtime/controller/reconciler.js';
+import type { EventRecorder } from '../../../controller-runtime/events/event-recorder.js';
+import {
+  addFinalizer,
+  hasFinalizer,
+  removeFinalizer,
+} from '../../../controller-runtime/helpers/finalizers.js';
+import type { Machine } from '../../../core/api/v1beta2/machine-types.js';
+import { CommonCondition } from '../../../core/api/v1beta2/well-known.js';
+import type { DevCluster } from '../api/dev-cluster-types.js';
+import type { DevMachine } from '../api/dev-machine-types.js';
+import { API_VERSION } from '../api/group.js';
+import {
+  DevMachineConditionType,
+  DevMachineFinalizer,
+  DevMachineInMemoryConditionType,
+  DevMachineReadyReason,
+} from '../api/well-known.js';
+import { backendNameOf, type DevMachineBackend } from './backend.js';
+import { DevClusterType } from './dev-cluster-reconciler.js';
+import { clusterOfMachine, getIfExists, isPaused, MachineType, ownerOf, type Stored } from './owners.js';
+import { errorText, recordFailure, setPausedCondition, withPatch } from './reconcile-support.js';
+
+export const DevMachineType: TypeRef = { apiVersion: API_VERSION, kind: 'DevMachine' };
+
+export interface DevMachineReconcilerOptions {
+  client: Client;
+  recorder: EventRecorder;
+  backends: Partial<Record<string, DevMachineBackend>>;
+  onError?: (devMachine: Stored<DevMachine>, error: unknown) => void;
+}
+
+const OWNED_CONDITIONS = [
+  DevMachineConditionType.Ready,
+  CommonCondition.Paused,
+  ...Object.values(DevMachineInMemoryConditionType),
+];
+
+/**
+ * DevMachine: waits for its Machine owner, the Machine's Cluster and the Cluster's DevCluster; honours pause;
+ * keeps the finalizer; hands provisioning and deletion to the backend its spec names. Ready summarises the
+ * backend's provisioning conditions.
+ */
+export class DevMachineReconciler implements Reconciler {
+  readonly #o: DevMachineReconcilerOptions;
+
+  constructor(options: DevMachineReconcilerOptions) {
+    this.#o = options;
+  }
+
+  async reconcile(request: Request, { log }: ReconcileContext): Promise<Result | undefined> {
+    const client = this.#o.client;
+    const devMachine = await getIfExists<Stored<DevMachine>>(
+      client,
+      DevMachineType,
+      request.namespace,
+      request.name,
+    );
+    if (!devMachine) return undefined;
+    const machine = await ownerOf<Stored<Machine>>(client, devMachine, MachineType);
+    if (!machine) {
+      log.info('waiting for the Machine controller to set the owner reference');
+      return undefined;
+    }
+    const cluster = await clusterOfMachine(client, machine);
+    if (!cluster) {
+      log.info({ machine: machine.metadata.name }, 'the Machine has no Cluster yet');
+      return undefined;
+    }
+    const ref = cluster.spec?.infrastructureRef;
+    const devCluster = ref?.name
+      ? await getIfExists<Stored<DevCluster>>(client, DevClusterType, cluster.metadata.namespace, ref.name)
+      : undefined;
+    const backendName = backendNameOf(devMachine);
+    const backend = backendName ? this.#o.backends[backendName] : undefined;
+
+    return withPatch(
+      client,
+      devMachine,
+      OWNED_CONDITIONS,
+      async () => {
+        if (setPausedCondition(devMachine, isPaused(cluster, devMachine))) return undefined;
+        if (!backend) {
+          throw new TerminalError(
+            backendName
+              ? `the ${backendName} backend is not available in this process (available: ${Object.keys(this.#o.backends).join(', ')})`
+              : 'spec.backend names no backend',
+          );
+        }
+        const deleting = !!devMachine.metadata.deletionTimestamp;
+        if (!devCluster) {
+          if (deleting) removeFinalizer(devMachine, DevMachineFinalizer);
+          else log.info({ cluster: cluster.metadata.name }, 'waiting for the DevCluster of the Cluster');
+          return undefined;
+        }
+        const scope = { cluster, devCluster, machine, devMachine, log };
+        if (deleting) {
+          if (!hasFinalizer(devMachine, DevMachineFinalizer)) return undefined;
+          const outcome = await backend.reconcileDelete(scope);
+          if (outcome.done) removeFinalizer(devMachine, DevMachineFinalizer);
+          return outcome.result;
+        }
+        addFinalizer(devMachine, DevMachineFinalizer);
+        return backend.reconcileNormal(scope);
+      },
+      (error) => {
+        if (error !== undefined) {
+          recordFailure(this.#o.recorder, devMachine, 'ReconcileError', error);
+          this.#o.onError?.(devMachine, error);
+        }
+        if (isPaused(cluster, devMachine)) return;
+        if (error !== undefined || !backend) {
+          setCondition(devMachine, {
+            type: DevMachineConditionType.Ready,
+            status: 'False',
+            reason: DevMachineReadyReason.NotReady,
+            message: errorText(error),
+          });
+          return;
+        }
+        setSummaryCondition(devMachine, {
+          targetType: DevMachineConditionType.Ready,
+          forConditionTypes: backend.provisioningConditions({ machine, devMachine }),
+        });
+      },
+    );
+  }
+}
