@@ -1,5 +1,6 @@
 // A management plane for provider tests: embedded API server with the Cluster API CRDs, a manager running
 // the dev provider's controllers (in-memory backend), and builders for what core would create.
+import { after, before } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Registry } from 'prom-client';
 import type { KubeObject, TypeRef } from '../../../src/controller-runtime/api/object.js';
@@ -58,6 +59,8 @@ export interface Harness {
   registry: Registry;
   /** A fresh namespace. */
   namespace(): Promise<string>;
+  /** Stops the manager and the provider (every workload cluster with them) and starts new ones: a process restart. */
+  restartControllers(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -67,39 +70,83 @@ let portBase = 21000 + Math.floor(Math.random() * 20) * 1000;
 export async function startHarness(options: DevProviderOptions = {}): Promise<Harness> {
   const api = await startTestApiServer();
   await installCrds(api.client, clusterApiCrds());
-  const registry = new Registry();
-  const manager = new Manager({
-    restConfig: { ...api.client.config, qps: 1000, burst: 2000 },
-    registry,
-    logger: silentLogger(),
-  });
   const minPort = portBase;
   portBase += 200;
-  const provider = setupDevProvider(manager, {
-    ...options,
-    inMemory: { minPort, maxPort: minPort + 199, ...options.inMemory },
-  });
-  const stopping = new AbortController();
-  const running = manager.start(stopping.signal);
+  const startControllers = () => {
+    const registry = new Registry();
+    const manager = new Manager({
+      restConfig: { ...api.client.config, qps: 1000, burst: 2000 },
+      registry,
+      logger: silentLogger(),
+    });
+    const provider = setupDevProvider(manager, {
+      ...options,
+      inMemory: { minPort, maxPort: minPort + 199, ...options.inMemory },
+    });
+    const stopping = new AbortController();
+    const running = manager.start(stopping.signal);
+    return {
+      manager,
+      provider,
+      registry,
+      async stop() {
+        stopping.abort();
+        await running.catch(() => undefined);
+        await provider.cloud.stop();
+      },
+    };
+  };
+  let controllers = startControllers();
   let n = 0;
   return {
     api,
     client: api.client,
-    manager,
-    provider,
-    registry,
+    get manager() {
+      return controllers.manager;
+    },
+    get provider() {
+      return controllers.provider;
+    },
+    get registry() {
+      return controllers.registry;
+    },
     async namespace() {
       const name = `dev-${++n}-${Math.random().toString(36).slice(2, 7)}`;
       await api.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
       return name;
     },
+    async restartControllers() {
+      await controllers.stop();
+      controllers = startControllers();
+    },
     async stop() {
-      stopping.abort();
-      await running.catch(() => undefined);
-      await provider.cloud.stop();
+      await controllers.stop();
       await api.stop();
     },
   };
+}
+
+/** A harness for the enclosing `describe`, started before its tests and stopped after them. */
+export function useHarness(options: DevProviderOptions = {}): () => Harness {
+  let h: Harness | undefined;
+  before(async () => {
+    h = await startHarness(options);
+  });
+  after(async () => {
+    await h?.stop();
+  });
+  return () => {
+    if (!h) throw new Error('the harness is not started');
+    return h;
+  };
+}
+
+/** Waits until the DevMachine reports Ready=True; returns it. */
+export async function machineReady(h: Harness, namespace: string, devMachine: string): Promise<Obj> {
+  return eventually(`${devMachine} Ready`, async () => {
+    const dm = await getObj(h, DEV_MACHINE, namespace, devMachine);
+    return condition(dm, 'Ready')?.status === 'True' ? dm : undefined;
+  });
 }
 
 /** Polls `probe` until it returns a value (not undefined/false) or the deadline passes. */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { portForward } from '../../../src/controller-runtime/client/port-forward.js';
 import type { KubeClient } from '../../../src/controller-runtime/client/kube-client.js';
 import {
@@ -7,16 +7,15 @@ import {
   isEtcdUnreachable,
 } from '../../../src/providers/control-plane-kubeadm/etcd/etcd-client.js';
 import {
-  condition,
   createCluster,
   createMachine,
   DEV_CLUSTER,
   DEV_MACHINE,
   eventually,
   getObj,
-  type Harness,
   markInfrastructureProvisioned,
-  startHarness,
+  useHarness,
+  machineReady,
   type TestCluster,
   workloadClient,
 } from './harness.js';
@@ -36,25 +35,16 @@ async function etcdClientFor(c: TestCluster, wl: KubeClient, node: string): Prom
 }
 
 describe('in-memory backend: etcd members reached through the workload API server', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const harness = useHarness();
 
   it('lists, moves the leader and removes members the way the control plane provider will', async () => {
+    const h = harness();
     const ns = await h.namespace();
     const c = await createCluster(h, ns, 'quorum');
     await markInfrastructureProvisioned(h, c);
     const names = ['quorum-cp-0', 'quorum-cp-1', 'quorum-cp-2'];
     for (const n of names) await createMachine(h, c, n, { controlPlane: true });
-    for (const n of names)
-      await eventually(
-        `${n} Ready`,
-        async () => condition(await getObj(h, DEV_MACHINE, ns, `${n}-dev`), 'Ready')?.status === 'True',
-      );
+    for (const n of names) await machineReady(h, ns, `${n}-dev`);
     const endpoint = (await getObj(h, DEV_CLUSTER, ns, 'quorum'))!.spec!.controlPlaneEndpoint!;
     const wl = await workloadClient(c, `https://${endpoint.host}:${endpoint.port}`);
     const first = await etcdClientFor(c, wl, 'quorum-cp-0-dev');

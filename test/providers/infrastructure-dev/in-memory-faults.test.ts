@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { KubeObject } from '../../../src/controller-runtime/api/object.js';
 import {
   condition,
@@ -15,7 +15,8 @@ import {
   metricValue,
   NODE,
   type Obj,
-  startHarness,
+  useHarness,
+  machineReady,
   workloadClient,
 } from './harness.js';
 
@@ -53,15 +54,10 @@ const nodeReady = (node: Obj | undefined) =>
   )?.conditions?.find((c) => c.type === 'Ready');
 
 describe('in-memory backend: fault injection', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const harness = useHarness();
 
   it('api-error-rate: the reconcile fails, shows on Ready, as events and metrics, retries with backoff, then recovers', async () => {
+    const h = harness();
     const ns = await h.namespace();
     await createCluster(h, ns, 'flaky', {
       devClusterAnnotations: { 'inmemory.capi-ts.io/api-error-rate': '1' },
@@ -112,6 +108,7 @@ describe('in-memory backend: fault injection', () => {
   });
 
   it('fail-at-step: the step reports InternalError, earlier steps stay done, and provisioning resumes when removed', async () => {
+    const h = harness();
     const ns = await h.namespace();
     const c = await createCluster(h, ns, 'broken');
     await markInfrastructureProvisioned(h, c);
@@ -146,6 +143,7 @@ describe('in-memory backend: fault injection', () => {
   });
 
   it('an unusable annotation value is reported on Ready with what is accepted', async () => {
+    const h = harness();
     const ns = await h.namespace();
     const c = await createCluster(h, ns, 'typo');
     await markInfrastructureProvisioned(h, c);
@@ -162,6 +160,7 @@ describe('in-memory backend: fault injection', () => {
   });
 
   it('node-never-ready and node-not-ready-after: the Node registers NotReady, or turns Unknown after the delay', async () => {
+    const h = harness();
     const ns = await h.namespace();
     const c = await createCluster(h, ns, 'sick');
     await markInfrastructureProvisioned(h, c);
@@ -173,11 +172,7 @@ describe('in-memory backend: fault injection', () => {
       controlPlane: true,
       annotations: { 'inmemory.capi-ts.io/node-not-ready-after': '400ms' },
     });
-    for (const name of ['sick-cp-0-dev', 'sick-cp-1-dev'])
-      await eventually(
-        `${name} Ready`,
-        async () => condition(await getObj(h, DEV_MACHINE, ns, name), 'Ready')?.status === 'True',
-      );
+    for (const name of ['sick-cp-0-dev', 'sick-cp-1-dev']) await machineReady(h, ns, name);
     const endpoint = (await getObj(h, DEV_CLUSTER, ns, 'sick'))!.spec!.controlPlaneEndpoint!;
     const wl = await workloadClient(c, `https://${endpoint.host}:${endpoint.port}`);
     try {
@@ -195,6 +190,7 @@ describe('in-memory backend: fault injection', () => {
   });
 
   it('unreachable: the workload endpoint drops connections until the annotation goes', async () => {
+    const h = harness();
     const ns = await h.namespace();
     const c = await createCluster(h, ns, 'island');
     await markInfrastructureProvisioned(h, c);

@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { CertificateAuthority, createAdminKubeconfig, stringifyKubeconfig } from '../../../src/pki/index.js';
 import {
@@ -15,13 +15,12 @@ import {
   DEV_MACHINE,
   eventually,
   getObj,
-  type Harness,
   markControlPlaneInitialized,
   markInfrastructureProvisioned,
   NODE,
   type Obj,
   POD,
-  startHarness,
+  useHarness,
   workloadClient,
 } from './harness.js';
 
@@ -45,24 +44,20 @@ async function endpointAnswers(port: number): Promise<boolean> {
 }
 
 describe('in-memory backend: a workload cluster from DevCluster and DevMachines', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const harness = useHarness();
 
   it('provisions the endpoint, brings the API server up with the first control plane machine, and registers Nodes', async () => {
+    const h = harness();
     const ns = await h.namespace();
     const c = await createCluster(h, ns, 'alpha');
 
     // The DevCluster is provisioned with an endpoint from the configured range and three failure domains.
     const devCluster = await eventually('DevCluster provisioned', async () => {
       const dc = await getObj(h, DEV_CLUSTER, ns, 'alpha');
-      return (dc?.status as { initialization?: { provisioned?: boolean } })?.initialization?.provisioned
-        ? dc
-        : undefined;
+      const provisioned = (dc?.status as { initialization?: { provisioned?: boolean } })?.initialization
+        ?.provisioned;
+      // Status fields and conditions are separate writes; wait for both.
+      return provisioned && condition(dc, 'Ready')?.status === 'True' ? dc : undefined;
     });
     const endpoint = devCluster.spec!.controlPlaneEndpoint!;
     assert.equal(endpoint.host, '127.0.0.1');
@@ -198,6 +193,7 @@ describe('in-memory backend: a workload cluster from DevCluster and DevMachines'
   });
 
   it('is reachable with the real kubectl through an admin kubeconfig from <cluster>-ca', async () => {
+    const h = harness();
     const ns = await h.namespace();
     const c = await createCluster(h, ns, 'kubectl');
     await markInfrastructureProvisioned(h, c);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { KubeObject } from '../../../src/controller-runtime/api/object.js';
 import {
   condition,
@@ -16,7 +16,8 @@ import {
   NODE,
   type Obj,
   POD,
-  startHarness,
+  useHarness,
+  machineReady,
   workloadClient,
 } from './harness.js';
 
@@ -62,15 +63,10 @@ async function refused(port: number): Promise<boolean> {
 }
 
 describe('in-memory backend: provisioning steps, delays and deletion', () => {
-  let h: Harness;
-  before(async () => {
-    h = await startHarness();
-  });
-  after(async () => {
-    await h?.stop();
-  });
+  const harness = useHarness();
 
   it('goes VM -> Node -> etcd + API server with the configured startup durations, reporting each wait', async () => {
+    const h = harness();
     const ns = await h.namespace();
     const c = await createCluster(h, ns, 'timed');
     await markInfrastructureProvisioned(h, c);
@@ -116,6 +112,7 @@ describe('in-memory backend: provisioning steps, delays and deletion', () => {
   });
 
   it('waits for the bootstrap data Secret before the VM step, naming it', async () => {
+    const h = harness();
     const ns = await h.namespace();
     const c = await createCluster(h, ns, 'nodata');
     await markInfrastructureProvisioned(h, c);
@@ -143,16 +140,13 @@ describe('in-memory backend: provisioning steps, delays and deletion', () => {
   });
 
   it('deleting a DevMachine removes its Node, static Pods and etcd member; deleting the DevCluster frees the endpoint', async () => {
+    const h = harness();
     const ns = await h.namespace();
     const c = await createCluster(h, ns, 'gone');
     await markInfrastructureProvisioned(h, c);
     await createMachine(h, c, 'gone-cp-0', { controlPlane: true });
     await createMachine(h, c, 'gone-cp-1', { controlPlane: true });
-    for (const m of ['gone-cp-0-dev', 'gone-cp-1-dev'])
-      await eventually(
-        `${m} Ready`,
-        async () => condition(await getObj(h, DEV_MACHINE, ns, m), 'Ready')?.status === 'True',
-      );
+    for (const m of ['gone-cp-0-dev', 'gone-cp-1-dev']) await machineReady(h, ns, m);
     const endpoint = (await getObj(h, DEV_CLUSTER, ns, 'gone'))!.spec!.controlPlaneEndpoint!;
     const wl = await workloadClient(c, `https://${endpoint.host}:${endpoint.port}`);
     const workload = h.provider.cloud.get(`${ns}/gone`)!;

@@ -6,22 +6,23 @@ import {
   type Reconciler,
   type Request,
   type Result,
-  TerminalError,
 } from '../../../controller-runtime/controller/reconciler.js';
 import type { EventRecorder } from '../../../controller-runtime/events/event-recorder.js';
-import {
-  addFinalizer,
-  hasFinalizer,
-  removeFinalizer,
-} from '../../../controller-runtime/helpers/finalizers.js';
 import type { Cluster } from '../../../core/api/v1beta2/cluster-types.js';
 import { CommonCondition } from '../../../core/api/v1beta2/well-known.js';
 import type { DevCluster } from '../api/dev-cluster-types.js';
 import { API_VERSION } from '../api/group.js';
 import { DevClusterConditionType, DevClusterFinalizer, DevClusterReadyReason } from '../api/well-known.js';
-import { backendNameOf, type DevClusterBackend } from './backend.js';
+import type { DevClusterBackend } from './backend.js';
 import { ClusterType, getIfExists, isPaused, ownerOf, type Stored } from './owners.js';
-import { errorText, recordFailure, setPausedCondition, withPatch } from './reconcile-support.js';
+import {
+  errorText,
+  pickBackend,
+  reconcileWithFinalizer,
+  recordFailure,
+  setPausedCondition,
+  withPatch,
+} from './reconcile-support.js';
 
 export const DevClusterType: TypeRef = { apiVersion: API_VERSION, kind: 'DevCluster' };
 
@@ -62,31 +63,14 @@ export class DevClusterReconciler implements Reconciler {
       log.info('waiting for the Cluster controller to set the owner reference');
       return undefined;
     }
-    const backendName = backendNameOf(devCluster);
-    const backend = backendName ? this.#o.backends[backendName] : undefined;
-
     return withPatch(
       client,
       devCluster,
       OWNED_CONDITIONS,
       async () => {
         if (setPausedCondition(devCluster, isPaused(cluster, devCluster))) return undefined;
-        if (!backend) {
-          throw new TerminalError(
-            backendName
-              ? `the ${backendName} backend is not available in this process (available: ${Object.keys(this.#o.backends).join(', ')})`
-              : 'spec.backend names no backend',
-          );
-        }
-        const scope = { cluster, devCluster, log };
-        if (devCluster.metadata.deletionTimestamp) {
-          if (!hasFinalizer(devCluster, DevClusterFinalizer)) return undefined;
-          const outcome = await backend.reconcileDelete(scope);
-          if (outcome.done) removeFinalizer(devCluster, DevClusterFinalizer);
-          return outcome.result;
-        }
-        addFinalizer(devCluster, DevClusterFinalizer);
-        return backend.reconcileNormal(scope);
+        const backend = pickBackend(devCluster, this.#o.backends);
+        return reconcileWithFinalizer(devCluster, DevClusterFinalizer, backend, { cluster, devCluster, log });
       },
       (error) => {
         if (devCluster.metadata.deletionTimestamp && error === undefined) return;

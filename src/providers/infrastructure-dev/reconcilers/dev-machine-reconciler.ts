@@ -6,14 +6,9 @@ import {
   type Reconciler,
   type Request,
   type Result,
-  TerminalError,
 } from '../../../controller-runtime/controller/reconciler.js';
 import type { EventRecorder } from '../../../controller-runtime/events/event-recorder.js';
-import {
-  addFinalizer,
-  hasFinalizer,
-  removeFinalizer,
-} from '../../../controller-runtime/helpers/finalizers.js';
+import { removeFinalizer } from '../../../controller-runtime/helpers/finalizers.js';
 import type { Machine } from '../../../core/api/v1beta2/machine-types.js';
 import { CommonCondition } from '../../../core/api/v1beta2/well-known.js';
 import type { DevCluster } from '../api/dev-cluster-types.js';
@@ -25,10 +20,17 @@ import {
   DevMachineInMemoryConditionType,
   DevMachineReadyReason,
 } from '../api/well-known.js';
-import { backendNameOf, type DevMachineBackend } from './backend.js';
+import type { DevMachineBackend } from './backend.js';
 import { DevClusterType } from './dev-cluster-reconciler.js';
 import { clusterOfMachine, getIfExists, isPaused, MachineType, ownerOf, type Stored } from './owners.js';
-import { errorText, recordFailure, setPausedCondition, withPatch } from './reconcile-support.js';
+import {
+  errorText,
+  pickBackend,
+  reconcileWithFinalizer,
+  recordFailure,
+  setPausedCondition,
+  withPatch,
+} from './reconcile-support.js';
 
 export const DevMachineType: TypeRef = { apiVersion: API_VERSION, kind: 'DevMachine' };
 
@@ -80,8 +82,7 @@ export class DevMachineReconciler implements Reconciler {
     const devCluster = ref?.name
       ? await getIfExists<Stored<DevCluster>>(client, DevClusterType, cluster.metadata.namespace, ref.name)
       : undefined;
-    const backendName = backendNameOf(devMachine);
-    const backend = backendName ? this.#o.backends[backendName] : undefined;
+    let backend: DevMachineBackend | undefined;
 
     return withPatch(
       client,
@@ -89,28 +90,15 @@ export class DevMachineReconciler implements Reconciler {
       OWNED_CONDITIONS,
       async () => {
         if (setPausedCondition(devMachine, isPaused(cluster, devMachine))) return undefined;
-        if (!backend) {
-          throw new TerminalError(
-            backendName
-              ? `the ${backendName} backend is not available in this process (available: ${Object.keys(this.#o.backends).join(', ')})`
-              : 'spec.backend names no backend',
-          );
-        }
-        const deleting = !!devMachine.metadata.deletionTimestamp;
+        backend = pickBackend(devMachine, this.#o.backends);
         if (!devCluster) {
-          if (deleting) removeFinalizer(devMachine, DevMachineFinalizer);
+          // Nothing was provisioned without a DevCluster, so there is nothing to release either.
+          if (devMachine.metadata.deletionTimestamp) removeFinalizer(devMachine, DevMachineFinalizer);
           else log.info({ cluster: cluster.metadata.name }, 'waiting for the DevCluster of the Cluster');
           return undefined;
         }
         const scope = { cluster, devCluster, machine, devMachine, log };
-        if (deleting) {
-          if (!hasFinalizer(devMachine, DevMachineFinalizer)) return undefined;
-          const outcome = await backend.reconcileDelete(scope);
-          if (outcome.done) removeFinalizer(devMachine, DevMachineFinalizer);
-          return outcome.result;
-        }
-        addFinalizer(devMachine, DevMachineFinalizer);
-        return backend.reconcileNormal(scope);
+        return reconcileWithFinalizer(devMachine, DevMachineFinalizer, backend, scope);
       },
       (error) => {
         if (error !== undefined) {

@@ -1,91 +1,23 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
+import type { KubeObject } from '../../../../../apiserver/registry/resource-definition.js';
 import {
-  type EmbeddedApiServer,
-  startEmbeddedApiServer,
-} from '../../../../../apiserver/embedded/embedded-api-server.js';
-import { internalScope } from '../../../../../apiserver/registry/generic-registry.js';
-import type {
-  KubeObject,
-  ResourceDefinition,
-} from '../../../../../apiserver/registry/resource-definition.js';
-import { daemonPodTolerations, DaemonSetLabels, nodeShouldRunDaemonPod } from './daemon-set-controller.js';
-import { isPodReady } from './pod-scheduler.js';
-import { setNodeReady, startWorkloadSimulation, type WorkloadSimulation } from './workload-simulation.js';
-
-const scope = internalScope('test');
-
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-interface DaemonSetStatus {
-  desiredNumberScheduled?: number;
-  currentNumberScheduled?: number;
-  numberReady?: number;
-  numberAvailable?: number;
-  updatedNumberScheduled?: number;
-  numberMisscheduled?: number;
-  numberUnavailable?: number;
-  observedGeneration?: number;
-}
+  daemonPodTolerations,
+  DaemonSetLabels,
+  type DaemonSetStatus,
+  nodeShouldRunDaemonPod,
+} from './daemon-set-controller.js';
+import { isPodReady } from './pod-helpers.js';
+import { scope, useTestCluster, waitFor } from './test-support.js';
+import { setNodeReady, startWorkloadSimulation } from './workload-simulation.js';
 
 describe('SimulatedDaemonSetController', () => {
-  let dataDir: string;
-  let server: EmbeddedApiServer;
-  let simulation: WorkloadSimulation;
-  let nodeDef: ResourceDefinition;
-  let dsDef: ResourceDefinition;
-
-  beforeEach(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'capi-sim-ds-'));
-    server = await startEmbeddedApiServer({ dataDir, host: '127.0.0.1', port: 0, inMemory: true });
-    nodeDef = server.catalog.get('', 'v1', 'nodes')!;
-    dsDef = server.catalog.get('apps', 'v1', 'daemonsets')!;
-    simulation = startWorkloadSimulation(server.registry, server.catalog);
-  });
-  afterEach(async () => {
-    await simulation.stop();
-    await server.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  async function createNode(
-    name: string,
-    o: { taints?: { key: string; value?: string; effect: string }[]; labels?: Record<string, string> } = {},
-  ): Promise<void> {
-    await server.registry.create(
-      nodeDef,
-      undefined,
-      { metadata: { name, labels: o.labels ?? {} }, spec: o.taints ? { taints: o.taints } : {} },
-      scope,
-    );
-    await server.registry.mutate(
-      nodeDef,
-      undefined,
-      name,
-      (node) => {
-        node.status = { addresses: [{ type: 'InternalIP', address: `172.18.0.${10 + name.length}` }] };
-        return true;
-      },
-      'test',
-    );
-    await setNodeReady(server.registry, server.catalog, name, true);
-  }
+  const cluster = useTestCluster((server) => startWorkloadSimulation(server.registry, server.catalog));
+  const dsDef = () => cluster.def('apps', 'v1', 'daemonsets');
 
   const createDaemonSet = (name: string, image: string, extra: Record<string, unknown> = {}) =>
-    server.registry.create(
-      dsDef,
+    cluster.registry.create(
+      dsDef(),
       'kube-system',
       {
         metadata: { name },
@@ -100,29 +32,21 @@ describe('SimulatedDaemonSetController', () => {
       scope,
     );
   const daemonPods = (name: string): KubeObject[] =>
-    server.registry.store
-      .range('/registry/core/pods/kube-system/')
-      .kvs.map((kv) => JSON.parse(kv.value) as KubeObject)
+    cluster
+      .storedPods('kube-system')
       .filter((p) => p.metadata?.ownerReferences?.some((r) => r.kind === 'DaemonSet' && r.name === name));
   const nodesOf = (pods: KubeObject[]) => pods.map((p) => (p.spec as { nodeName: string }).nodeName).sort();
   const statusOf = (name: string) =>
-    (server.registry.tryGet(dsDef, 'kube-system', name)?.status ?? {}) as DaemonSetStatus;
+    (cluster.registry.tryGet(dsDef(), 'kube-system', name)?.status ?? {}) as DaemonSetStatus;
 
   it('runs one pod per node the template fits, cordoned and NotReady nodes included, and follows nodes', async () => {
-    await createNode('cp-1', {
+    await cluster.createNode('cp-1', {
       taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
     });
-    await createNode('worker-1');
-    await createNode('worker-2');
-    await server.registry.patch(
-      nodeDef,
-      undefined,
-      'worker-2',
-      'merge',
-      { spec: { unschedulable: true } },
-      scope,
-    );
-    await setNodeReady(server.registry, server.catalog, 'worker-2', false);
+    await cluster.createNode('worker-1');
+    await cluster.createNode('worker-2');
+    await cluster.patchNode('worker-2', { spec: { unschedulable: true } });
+    await setNodeReady(cluster.registry, cluster.catalog, 'worker-2', false);
     const ds = await createDaemonSet('kube-proxy', 'registry.k8s.io/kube-proxy:v1.32.0', {
       hostNetwork: true,
     });
@@ -190,10 +114,10 @@ describe('SimulatedDaemonSetController', () => {
     });
 
     // A node joins, one loses its taint's toleration target (the control plane is untainted), one goes away.
-    await createNode('worker-3');
-    await server.registry.patch(nodeDef, undefined, 'cp-1', 'merge', { spec: { taints: null } }, scope);
-    await server.registry.delete(nodeDef, undefined, 'worker-1', {}, scope);
-    await setNodeReady(server.registry, server.catalog, 'worker-2', true);
+    await cluster.createNode('worker-3');
+    await cluster.patchNode('cp-1', { spec: { taints: null } });
+    await cluster.registry.delete(cluster.nodeDef, undefined, 'worker-1', {}, scope);
+    await setNodeReady(cluster.registry, cluster.catalog, 'worker-2', true);
     await waitFor(
       'pods follow the nodes',
       () => nodesOf(daemonPods('kube-proxy')).join() === 'cp-1,worker-2,worker-3',
@@ -205,27 +129,20 @@ describe('SimulatedDaemonSetController', () => {
     assert.equal(statusOf('kube-proxy').numberUnavailable, undefined);
 
     // A NoExecute taint the pods do not tolerate evicts them; the node counts as not desired.
-    await server.registry.patch(
-      nodeDef,
-      undefined,
-      'worker-3',
-      'merge',
-      { spec: { taints: [{ key: 'maintenance', effect: 'NoExecute' }] } },
-      scope,
-    );
+    await cluster.patchNode('worker-3', { spec: { taints: [{ key: 'maintenance', effect: 'NoExecute' }] } });
     await waitFor('worker-3 pod gone', () => nodesOf(daemonPods('kube-proxy')).join() === 'cp-1,worker-2');
     await waitFor('desired 2', () => statusOf('kube-proxy').desiredNumberScheduled === 2);
   });
 
   it('replaces out-of-date pods on a template change, and keeps its hands off with OnDelete', async () => {
-    for (const name of ['node-1', 'node-2', 'node-3']) await createNode(name);
+    for (const name of ['node-1', 'node-2', 'node-3']) await cluster.createNode(name);
     await createDaemonSet('agent', 'example.com/agent:1');
     await waitFor('three ready pods', () => daemonPods('agent').filter(isPodReady).length === 3);
     const oldHash = daemonPods('agent')[0]!.metadata!.labels![DaemonSetLabels.controllerRevisionHash];
 
     const setImage = (image: string, extra: Record<string, unknown> = {}) =>
-      server.registry.patch(
-        dsDef,
+      cluster.registry.patch(
+        dsDef(),
         'kube-system',
         'agent',
         'merge',

@@ -1,32 +1,19 @@
-import { isStatusError } from '../../../../../apiserver/errors/status-error.js';
-import { type GenericRegistry, internalScope } from '../../../../../apiserver/registry/generic-registry.js';
+import type { GenericRegistry } from '../../../../../apiserver/registry/generic-registry.js';
 import type { StoreEvent } from '../../../../../apiserver/registry/object-store.js';
 import type { ResourceCatalog } from '../../../../../apiserver/registry/resource-catalog.js';
-import type {
-  KubeObject,
-  ResourceDefinition,
-} from '../../../../../apiserver/registry/resource-definition.js';
-import { deepEqual } from '../../../../../apiserver/util/deep-equal.js';
-import { StoreFollower } from '../../../../../apiserver/workloads/store-follower.js';
-import { controlledPods, controllerOf, podTemplateHash, scaledValue } from './deployment-controller.js';
+import type { KubeObject } from '../../../../../apiserver/registry/resource-definition.js';
+import { podTemplateHash, scaledValue } from './deployment-controller.js';
+import { isPodReady, isPodTerminal, NODE_PREFIX, parseObject } from './pod-helpers.js';
+import { PodOwnerController, type PodTemplate } from './pod-owner-controller.js';
 import {
   findUntoleratedTaint,
-  isPodReady,
-  isPodTerminal,
-  KeyedWorkQueue,
   matchesNodeAffinity,
-  NODE_PREFIX,
-  parseObject,
-  POD_PREFIX,
   type SchedulingSpec,
   type Taint,
   TaintKeys,
   type Toleration,
 } from './pod-scheduler.js';
 
-const DAEMON_SET_PREFIX = '/registry/apps/daemonsets/';
-/** Upstream's workload controllers write as kube-controller-manager. */
-const MANAGER = 'kube-controller-manager';
 /** Labels the controller puts on its pods (`apps/v1`). */
 export const DaemonSetLabels = {
   controllerRevisionHash: 'controller-revision-hash',
@@ -86,14 +73,12 @@ export function nodeShouldRunDaemonPod(
 }
 
 interface DaemonSetSpec {
-  template?: {
-    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-    spec?: SchedulingSpec & { hostNetwork?: boolean };
-  };
+  template?: PodTemplate & { spec?: SchedulingSpec & { hostNetwork?: boolean } };
   updateStrategy?: { type?: string; rollingUpdate?: { maxUnavailable?: unknown } };
 }
 
-interface DaemonSetStatus {
+/** `apps/v1` DaemonSetStatus, the fields this controller writes (tests read them too). */
+export interface DaemonSetStatus {
   currentNumberScheduled?: number;
   numberMisscheduled?: number;
   desiredNumberScheduled?: number;
@@ -132,99 +117,44 @@ export interface SimulatedDaemonSetControllerOptions {
  * - Status: desired/current/updated numbers scheduled, numberMisscheduled, numberReady, numberAvailable
  *   (= ready: minReadySeconds is not simulated), numberUnavailable, observedGeneration. No ControllerRevisions.
  */
-export class SimulatedDaemonSetController {
-  #registry: GenericRegistry;
-  #podDef: ResourceDefinition;
-  #daemonSetDef: ResourceDefinition;
-  #follower: StoreFollower;
-  #queue: KeyedWorkQueue;
-  #stopped = true;
-
+export class SimulatedDaemonSetController extends PodOwnerController {
   constructor(
     registry: GenericRegistry,
     catalog: ResourceCatalog,
     options: SimulatedDaemonSetControllerOptions = {},
   ) {
-    const podDef = catalog.get('', 'v1', 'pods');
-    const daemonSetDef = catalog.get('apps', 'v1', 'daemonsets');
-    if (!podDef || !daemonSetDef)
-      throw new Error(
-        'SimulatedDaemonSetController: the catalog does not serve core/v1 pods and apps/v1 daemonsets',
-      );
-    this.#registry = registry;
-    this.#podDef = podDef;
-    this.#daemonSetDef = daemonSetDef;
-    this.#queue = new KeyedWorkQueue((key) => this.#sync(key), options.retryDelayMs ?? 1000);
-    this.#follower = new StoreFollower(registry.store, {
-      snapshotPrefix: DAEMON_SET_PREFIX,
-      watchPrefix: '/registry/',
-      onSnapshot: (kvs) => {
-        for (const kv of kvs) this.#queue.add(kv.key.slice(DAEMON_SET_PREFIX.length));
-      },
-      onEvent: (e) => this.#onEvent(e),
+    super(registry, catalog, {
+      controller: 'SimulatedDaemonSetController',
+      kind: 'DaemonSet',
+      plural: 'daemonsets',
+      retryDelayMs: options.retryDelayMs,
     });
   }
 
-  start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    this.#queue.start();
-    this.#follower.start();
-  }
-
-  /** Stops following the store and waits for the write under way. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#follower.stop();
-    await this.#queue.stop();
-  }
-
-  /** Resolves once no DaemonSet waits to be synced (tests). */
-  idle(): Promise<void> {
-    return this.#queue.idle();
-  }
-
-  #onEvent(e: StoreEvent): void {
+  protected override onEvent(e: StoreEvent): void {
     const key = e.kv.key;
-    if (key.startsWith(DAEMON_SET_PREFIX)) {
-      this.#queue.add(key.slice(DAEMON_SET_PREFIX.length));
+    if (!key.startsWith(NODE_PREFIX)) {
+      super.onEvent(e);
       return;
     }
-    if (key.startsWith(NODE_PREFIX)) {
-      // Readiness and other status changes do not move daemon pods; existence, labels and taints do.
-      const name = key.slice(NODE_PREFIX.length);
-      const before = e.prevKv ? nodeSignature(name, e.prevKv.value) : undefined;
-      const after = e.type === 'PUT' ? nodeSignature(name, e.kv.value) : undefined;
-      if (before === after) return;
-      for (const kv of this.#registry.store.range(DAEMON_SET_PREFIX).kvs)
-        this.#queue.add(kv.key.slice(DAEMON_SET_PREFIX.length));
-      return;
-    }
-    if (!key.startsWith(POD_PREFIX)) return;
-    const value = e.type === 'PUT' ? e.kv.value : e.prevKv?.value;
-    if (!value?.includes('"kind":"DaemonSet"')) return;
-    const pod = parseObject(value);
-    const ref = pod ? controllerOf(pod) : undefined;
-    if (ref?.kind === 'DaemonSet' && ref.apiVersion === 'apps/v1')
-      this.#queue.add(`${pod!.metadata?.namespace ?? ''}/${ref.name}`);
+    // Readiness and other status changes do not move daemon pods; existence, labels and taints do.
+    const name = key.slice(NODE_PREFIX.length);
+    const before = e.prevKv ? nodeSignature(name, e.prevKv.value) : undefined;
+    const after = e.type === 'PUT' ? nodeSignature(name, e.kv.value) : undefined;
+    if (before === after) return;
+    this.enqueueAllOwners();
   }
 
   #nodes(): NodeInfo[] {
     const nodes: NodeInfo[] = [];
-    for (const kv of this.#registry.store.range(NODE_PREFIX).kvs) {
+    for (const kv of this.registry.store.range(NODE_PREFIX).kvs) {
       const node = parseObject(kv.value);
       if (node) nodes.push(nodeInfo(kv.key.slice(NODE_PREFIX.length), node));
     }
     return nodes;
   }
 
-  async #sync(key: string): Promise<void> {
-    if (this.#stopped) return;
-    const kv = this.#registry.store.get(DAEMON_SET_PREFIX + key);
-    if (!kv) return;
-    const ds = this.#registry.decode(this.#daemonSetDef, kv);
-    const meta = ds.metadata ?? {};
-    if (meta.deletionTimestamp || !meta.uid || !meta.namespace) return;
+  protected override async syncOwner(key: string, ds: KubeObject): Promise<void> {
     const spec = (ds.spec ?? {}) as DaemonSetSpec;
     const hash = podTemplateHash(spec.template);
     const podSpec: SchedulingSpec = {
@@ -233,7 +163,7 @@ export class SimulatedDaemonSetController {
     };
     const nodes = this.#nodes();
     await this.#manage(key, ds, spec, podSpec, nodes, hash);
-    await this.#updateStatus(ds, podSpec, nodes, hash);
+    await this.#updateDaemonSetStatus(ds, podSpec, nodes, hash);
   }
 
   /** `manage` then `rollingUpdate` of upstream's syncDaemonSet, decided on one reading of the store. */
@@ -245,8 +175,7 @@ export class SimulatedDaemonSetController {
     nodes: NodeInfo[],
     hash: string,
   ): Promise<void> {
-    const meta = ds.metadata!;
-    const byNode = podsByNode(controlledPods(this.#registry, meta.namespace!, meta.uid!));
+    const byNode = podsByNode(this.ownedPods(ds));
     const create: string[] = [];
     const remove: KubeObject[] = [];
     // Nodes whose only live pod is out of date, and nodes that should run a pod but have no ready one.
@@ -294,12 +223,12 @@ export class SimulatedDaemonSetController {
       }
     }
 
-    for (const nodeName of create) if (!(await this.#createPod(key, ds, spec, nodeName, hash))) break;
-    for (const pod of remove) await this.#deletePod(pod);
+    for (const nodeName of create) if (!(await this.#createDaemonPod(key, ds, spec, nodeName, hash))) break;
+    for (const pod of remove) await this.deletePod(pod);
   }
 
   /** `NewPod` + `GetPodFromTemplate` with the daemon tolerations, labels and node-name affinity. */
-  async #createPod(
+  #createDaemonPod(
     key: string,
     ds: KubeObject,
     spec: DaemonSetSpec,
@@ -325,60 +254,18 @@ export class SimulatedDaemonSetController {
         },
       },
     };
-    const pod: KubeObject = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        generateName: `${meta.name!}-`,
-        namespace: meta.namespace!,
-        labels: {
-          ...(template.metadata?.labels ?? {}),
-          [DaemonSetLabels.controllerRevisionHash]: hash,
-          [DaemonSetLabels.podTemplateGeneration]: String(meta.generation ?? 1),
-        },
-        ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-        ownerReferences: [
-          {
-            apiVersion: 'apps/v1',
-            kind: 'DaemonSet',
-            name: meta.name!,
-            uid: meta.uid!,
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
+    return this.createPod(key, ds, template, {
+      generateName: `${meta.name!}-`,
+      labels: {
+        [DaemonSetLabels.controllerRevisionHash]: hash,
+        [DaemonSetLabels.podTemplateGeneration]: String(meta.generation ?? 1),
       },
       spec: podSpec,
-    };
-    try {
-      await this.#registry.create(this.#podDef, meta.namespace, pod, internalScope(MANAGER));
-      return true;
-    } catch (err) {
-      // A generated name that was taken: no event will come, so try again later.
-      if (isStatusError(err) && err.code === 409) this.#queue.retryLater(key);
-      else if (!isStatusError(err) || err.code >= 500) throw err;
-      return false;
-    }
-  }
-
-  async #deletePod(pod: KubeObject): Promise<void> {
-    const meta = pod.metadata ?? {};
-    try {
-      await this.#registry.delete(
-        this.#podDef,
-        meta.namespace,
-        meta.name ?? '',
-        meta.uid ? { preconditions: { uid: meta.uid } } : {},
-        internalScope(MANAGER),
-      );
-    } catch (err) {
-      if (isStatusError(err) && (err.code === 404 || err.code === 409)) return;
-      throw err;
-    }
+    });
   }
 
   /** `updateDaemonSetStatus`, from the pods as they are after this sync's writes. */
-  async #updateStatus(
+  async #updateDaemonSetStatus(
     ds: KubeObject,
     podSpec: SchedulingSpec,
     nodes: NodeInfo[],
@@ -386,9 +273,7 @@ export class SimulatedDaemonSetController {
   ): Promise<void> {
     const meta = ds.metadata!;
     const byNode = podsByNode(
-      controlledPods(this.#registry, meta.namespace!, meta.uid!).filter(
-        (p) => !(p.metadata?.deletionTimestamp && isPodTerminal(p)),
-      ),
+      this.ownedPods(ds).filter((p) => !(p.metadata?.deletionTimestamp && isPodTerminal(p))),
     );
     let desired = 0;
     let current = 0;
@@ -426,20 +311,7 @@ export class SimulatedDaemonSetController {
       if (value > 0) status[field] = value;
       else delete status[field];
     }
-    if (deepEqual(status, previous)) return;
-    try {
-      await this.#registry.update(
-        this.#daemonSetDef,
-        meta.namespace,
-        meta.name!,
-        { ...ds, status },
-        internalScope(MANAGER),
-        'status',
-      );
-    } catch (err) {
-      if (isStatusError(err) && (err.code === 404 || err.code === 409)) return;
-      throw err;
-    }
+    await this.updateStatus(ds, status);
   }
 }
 

@@ -1,50 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
+import type { EmbeddedApiServer } from '../../../../../apiserver/embedded/embedded-api-server.js';
+import type { KubeObject } from '../../../../../apiserver/registry/resource-definition.js';
 import { restConfigFromKubeconfigFiles } from '../../../../../controller-runtime/client/rest-config.js';
-import {
-  type EmbeddedApiServer,
-  startEmbeddedApiServer,
-} from '../../../../../apiserver/embedded/embedded-api-server.js';
-import { internalScope } from '../../../../../apiserver/registry/generic-registry.js';
-import type {
-  KubeObject,
-  ResourceDefinition,
-} from '../../../../../apiserver/registry/resource-definition.js';
-import { POD_TEMPLATE_HASH_LABEL, podTemplateHash } from './deployment-controller.js';
-import { isPodReady } from './pod-scheduler.js';
+import { type DeploymentStatus, POD_TEMPLATE_HASH_LABEL, podTemplateHash } from './deployment-controller.js';
+import { isPodReady } from './pod-helpers.js';
 import { MIRROR_POD_ANNOTATION } from './simulated-kubelet.js';
-import { setNodeReady, startWorkloadSimulation, type WorkloadSimulation } from './workload-simulation.js';
-
-const scope = internalScope('test');
-
-async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 8000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-interface DeploymentStatus {
-  observedGeneration?: number;
-  replicas?: number;
-  updatedReplicas?: number;
-  readyReplicas?: number;
-  availableReplicas?: number;
-  unavailableReplicas?: number;
-  conditions?: { type: string; status: string; reason: string; message: string }[];
-}
+import { scope, useTestCluster, waitFor } from './test-support.js';
+import { startWorkloadSimulation } from './workload-simulation.js';
 
 /** POST .../pods/<name>/eviction over HTTPS as the admin, as `kubectl drain` does. */
 async function evict(server: EmbeddedApiServer, namespace: string, name: string): Promise<number> {
@@ -74,49 +38,14 @@ async function evict(server: EmbeddedApiServer, namespace: string, name: string)
 }
 
 describe('SimulatedDeploymentController', () => {
-  let dataDir: string;
-  let server: EmbeddedApiServer;
-  let simulation: WorkloadSimulation;
-  let podDef: ResourceDefinition;
-  let nodeDef: ResourceDefinition;
-  let deploymentDef: ResourceDefinition;
-  let pdbDef: ResourceDefinition;
-  let dsDef: ResourceDefinition;
-
-  beforeEach(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'capi-sim-deploy-'));
-    server = await startEmbeddedApiServer({ dataDir, host: '127.0.0.1', port: 0, inMemory: true });
-    podDef = server.catalog.get('', 'v1', 'pods')!;
-    nodeDef = server.catalog.get('', 'v1', 'nodes')!;
-    deploymentDef = server.catalog.get('apps', 'v1', 'deployments')!;
-    pdbDef = server.catalog.get('policy', 'v1', 'poddisruptionbudgets')!;
-    dsDef = server.catalog.get('apps', 'v1', 'daemonsets')!;
-    simulation = startWorkloadSimulation(server.registry, server.catalog);
-  });
-  afterEach(async () => {
-    await simulation.stop();
-    await server.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  async function createNode(name: string): Promise<void> {
-    await server.registry.create(nodeDef, undefined, { metadata: { name } }, scope);
-    await server.registry.mutate(
-      nodeDef,
-      undefined,
-      name,
-      (node) => {
-        node.status = { addresses: [{ type: 'InternalIP', address: '172.18.0.9' }] };
-        return true;
-      },
-      'test',
-    );
-    await setNodeReady(server.registry, server.catalog, name, true);
-  }
+  const cluster = useTestCluster((server) => startWorkloadSimulation(server.registry, server.catalog));
+  const deploymentDef = () => cluster.def('apps', 'v1', 'deployments');
+  const pdbDef = () => cluster.def('policy', 'v1', 'poddisruptionbudgets');
+  const dsDef = () => cluster.def('apps', 'v1', 'daemonsets');
 
   const createDeployment = (name: string, replicas: number, image = 'nginx:1.27', extra = {}) =>
-    server.registry.create(
-      deploymentDef,
+    cluster.registry.create(
+      deploymentDef(),
       'default',
       {
         metadata: { name },
@@ -133,16 +62,13 @@ describe('SimulatedDeploymentController', () => {
       scope,
     );
   const patchDeployment = (name: string, patch: Record<string, unknown>) =>
-    server.registry.patch(deploymentDef, 'default', name, 'merge', patch, scope);
+    cluster.registry.patch(deploymentDef(), 'default', name, 'merge', patch, scope);
   const podsOf = (app: string): KubeObject[] =>
-    server.registry.store
-      .range('/registry/core/pods/default/')
-      .kvs.map((kv) => JSON.parse(kv.value) as KubeObject)
-      .filter((p) => p.metadata?.labels?.app === app);
+    cluster.storedPods('default').filter((p) => p.metadata?.labels?.app === app);
   const live = (pods: KubeObject[]) => pods.filter((p) => !p.metadata?.deletionTimestamp);
   const nodeOf = (pod: KubeObject) => (pod.spec as { nodeName?: string }).nodeName;
   const statusOf = (name: string) =>
-    (server.registry.tryGet(deploymentDef, 'default', name)?.status ?? {}) as DeploymentStatus;
+    (cluster.registry.tryGet(deploymentDef(), 'default', name)?.status ?? {}) as DeploymentStatus;
   const condition = (name: string, type: string) => statusOf(name).conditions?.find((c) => c.type === type);
   const settled = (name: string, replicas: number) => {
     const s = statusOf(name);
@@ -156,7 +82,7 @@ describe('SimulatedDeploymentController', () => {
   };
 
   it('keeps spec.replicas pods spread over the nodes, running, and reports the Deployment available', async () => {
-    for (const name of ['node-1', 'node-2', 'node-3']) await createNode(name);
+    for (const name of ['node-1', 'node-2', 'node-3']) await cluster.createNode(name);
     const deployment = await createDeployment('web', 3);
     await waitFor('web settled at 3', () => settled('web', 3));
 
@@ -201,7 +127,7 @@ describe('SimulatedDeploymentController', () => {
   });
 
   it('rolls a new image out pod by pod and reports the rollout complete', async () => {
-    for (const name of ['node-1', 'node-2']) await createNode(name);
+    for (const name of ['node-1', 'node-2']) await cluster.createNode(name);
     await createDeployment('coredns', 2, 'registry.k8s.io/coredns/coredns:v1.11.1', {
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
     });
@@ -221,7 +147,7 @@ describe('SimulatedDeploymentController', () => {
     let minReady = Infinity;
     await waitFor('rollout complete', () => {
       minReady = Math.min(minReady, live(podsOf('coredns')).filter(isPodReady).length);
-      return settled('coredns', 2) && condition('coredns', 'Progressing')?.message.includes(newHash);
+      return settled('coredns', 2) && condition('coredns', 'Progressing')?.message?.includes(newHash);
     });
     assert.ok(minReady >= 2, `ready pods went down to ${minReady}`);
     const pods = live(podsOf('coredns'));
@@ -237,10 +163,10 @@ describe('SimulatedDeploymentController', () => {
   });
 
   it('drains nodes: cordon, evictions held by the budget (429), pods recreated on another node', async () => {
-    await createNode('old-1');
-    await createNode('old-2');
-    await server.registry.create(
-      dsDef,
+    await cluster.createNode('old-1');
+    await cluster.createNode('old-2');
+    await cluster.registry.create(
+      dsDef(),
       'kube-system',
       {
         metadata: { name: 'kube-proxy' },
@@ -254,8 +180,8 @@ describe('SimulatedDeploymentController', () => {
       },
       scope,
     );
-    await server.registry.create(
-      podDef,
+    await cluster.registry.create(
+      cluster.podDef,
       'kube-system',
       {
         metadata: { name: 'etcd-old-1', annotations: { [MIRROR_POD_ANNOTATION]: 'abc' } },
@@ -268,15 +194,15 @@ describe('SimulatedDeploymentController', () => {
       scope,
     );
     await createDeployment('web', 2);
-    await server.registry.create(
-      pdbDef,
+    await cluster.registry.create(
+      pdbDef(),
       'default',
       { metadata: { name: 'web' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } } },
       scope,
     );
     await waitFor('web settled', () => settled('web', 2));
     const budget = () =>
-      (server.registry.get(pdbDef, 'default', 'web').status ?? {}) as { disruptionsAllowed?: number };
+      (cluster.registry.get(pdbDef(), 'default', 'web').status ?? {}) as { disruptionsAllowed?: number };
     await waitFor('the budget allows one disruption', () => budget().disruptionsAllowed === 1);
     const podOn = (node: string) => live(podsOf('web')).find((p) => nodeOf(p) === node)!;
     const first = podOn('old-1');
@@ -284,24 +210,15 @@ describe('SimulatedDeploymentController', () => {
     assert.ok(first && second, 'one web pod per node');
 
     // Drain both old nodes: cordon, then evict what is neither a DaemonSet nor a mirror pod.
-    for (const node of ['old-1', 'old-2'])
-      await server.registry.patch(
-        nodeDef,
-        undefined,
-        node,
-        'merge',
-        { spec: { unschedulable: true } },
-        scope,
-      );
-    assert.equal(await evict(server, 'default', first.metadata!.name!), 201);
+    for (const node of ['old-1', 'old-2']) await cluster.patchNode(node, { spec: { unschedulable: true } });
+    assert.equal(await evict(cluster.server, 'default', first.metadata!.name!), 201);
     // The replacement has nowhere to go, so the budget has no disruption left.
     const replacement = await waitFor('a replacement pending', () =>
       live(podsOf('web')).find((p) => p.metadata?.name !== second.metadata?.name && !nodeOf(p)),
     );
-    assert.equal(await evict(server, 'default', second.metadata!.name!), 429);
+    assert.equal(await evict(cluster.server, 'default', second.metadata!.name!), 429);
     const pending = await waitFor('the replacement reported unschedulable', () => {
-      const conditions = (server.registry.tryGet(podDef, 'default', replacement.metadata!.name!)?.status ??
-        {}) as {
+      const conditions = (cluster.getPod(replacement.metadata!.name!)?.status ?? {}) as {
         conditions?: { type: string; status: string; message: string }[];
       };
       return conditions.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
@@ -312,10 +229,10 @@ describe('SimulatedDeploymentController', () => {
     );
 
     // A new node joins: the replacement lands there, becomes ready, and the budget lets the drain go on.
-    await createNode('new-1');
+    await cluster.createNode('new-1');
     await waitFor(
       'the second eviction admitted',
-      async () => (await evict(server, 'default', second.metadata!.name!)) === 201,
+      async () => (await evict(cluster.server, 'default', second.metadata!.name!)) === 201,
     );
     await waitFor('both web pods running on new-1', () => {
       const pods = podsOf('web');
@@ -325,17 +242,19 @@ describe('SimulatedDeploymentController', () => {
 
     // What the drain skipped is still there and running; the new node got its daemon pod too.
     await waitFor('a ready kube-proxy on every node', () => {
-      const daemonPods = server.registry.store
-        .range('/registry/core/pods/kube-system/')
-        .kvs.map((kv) => JSON.parse(kv.value) as KubeObject)
+      const daemonPods = cluster
+        .storedPods('kube-system')
         .filter((p) => p.metadata?.ownerReferences?.[0]?.kind === 'DaemonSet');
       return daemonPods.filter(isPodReady).map(nodeOf).sort().join() === 'new-1,old-1,old-2';
     });
-    assert.ok(isPodReady(server.registry.get(podDef, 'kube-system', 'etcd-old-1')), 'the mirror pod stays');
+    assert.ok(
+      isPodReady(cluster.registry.get(cluster.podDef, 'kube-system', 'etcd-old-1')),
+      'the mirror pod stays',
+    );
   });
 
   it('replaces the pods of a deleted node on the remaining nodes', async () => {
-    for (const name of ['node-1', 'node-2']) await createNode(name);
+    for (const name of ['node-1', 'node-2']) await cluster.createNode(name);
     await createDeployment('web', 4);
     await waitFor('web settled', () => settled('web', 4));
     const onNode1 = podsOf('web')
@@ -343,7 +262,7 @@ describe('SimulatedDeploymentController', () => {
       .map((p) => p.metadata!.name!);
     assert.equal(onNode1.length, 2);
 
-    await server.registry.delete(nodeDef, undefined, 'node-1', {}, scope);
+    await cluster.registry.delete(cluster.nodeDef, undefined, 'node-1', {}, scope);
     await waitFor('node-1 pods gone', () => podsOf('web').every((p) => !onNode1.includes(p.metadata!.name!)));
     await waitFor('four pods on node-2', () => {
       const pods = podsOf('web');
@@ -353,7 +272,7 @@ describe('SimulatedDeploymentController', () => {
   });
 
   it('Recreate: removes every old pod before starting new ones', async () => {
-    await createNode('node-1');
+    await cluster.createNode('node-1');
     await createDeployment('db', 2, 'postgres:16', { strategy: { type: 'Recreate' } });
     await waitFor('db settled', () => settled('db', 2));
     await patchDeployment('db', {

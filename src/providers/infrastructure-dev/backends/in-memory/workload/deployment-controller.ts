@@ -1,20 +1,10 @@
-import { isStatusError } from '../../../../../apiserver/errors/status-error.js';
-import { type GenericRegistry, internalScope } from '../../../../../apiserver/registry/generic-registry.js';
-import type { StoreEvent } from '../../../../../apiserver/registry/object-store.js';
+import type { GenericRegistry } from '../../../../../apiserver/registry/generic-registry.js';
 import type { ResourceCatalog } from '../../../../../apiserver/registry/resource-catalog.js';
-import type {
-  KubeObject,
-  OwnerReference,
-  ResourceDefinition,
-} from '../../../../../apiserver/registry/resource-definition.js';
-import { deepEqual } from '../../../../../apiserver/util/deep-equal.js';
+import type { KubeObject } from '../../../../../apiserver/registry/resource-definition.js';
 import { formatTime } from '../../../../../apiserver/util/time.js';
-import { StoreFollower } from '../../../../../apiserver/workloads/store-follower.js';
-import { isPodReady, isPodTerminal, KeyedWorkQueue, parseObject, POD_PREFIX } from './pod-scheduler.js';
+import { isPodReady, isPodTerminal } from './pod-helpers.js';
+import { PodOwnerController, type PodTemplate } from './pod-owner-controller.js';
 
-const DEPLOYMENT_PREFIX = '/registry/apps/deployments/';
-/** Upstream's workload controllers write as kube-controller-manager. */
-const MANAGER = 'kube-controller-manager';
 /** The label that tells pods of one template apart (`apps/v1.DefaultDeploymentUniqueLabelKey`). */
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 
@@ -69,24 +59,6 @@ export function scaledValue(value: unknown, total: number, roundUp: boolean): nu
   return roundUp ? Math.ceil(exact) : Math.floor(exact);
 }
 
-/** The controller reference of an object (`metav1.GetControllerOf`). */
-export function controllerOf(obj: KubeObject): OwnerReference | undefined {
-  const refs = obj.metadata?.ownerReferences;
-  return Array.isArray(refs) ? refs.find((r) => r.controller === true) : undefined;
-}
-
-/** Pods in `namespace` whose controller is the object with `uid`, read from the store. */
-export function controlledPods(registry: GenericRegistry, namespace: string, uid: string): KubeObject[] {
-  const pods: KubeObject[] = [];
-  for (const kv of registry.store.range(`${POD_PREFIX}${namespace}/`).kvs) {
-    // The uid appears in the text of every pod it controls; most others are never decoded.
-    if (!kv.value.includes(uid)) continue;
-    const pod = parseObject(kv.value);
-    if (pod && controllerOf(pod)?.uid === uid) pods.push(pod);
-  }
-  return pods;
-}
-
 /**
  * The deletion order of upstream's `controller.ActivePods` (subset): unscheduled before scheduled, Pending
  * before Running, not ready before ready, newer before older.
@@ -110,14 +82,11 @@ export function deletionOrder(a: KubeObject, b: KubeObject): number {
 interface DeploymentSpec {
   replicas?: number;
   paused?: boolean;
-  template?: {
-    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
-    spec?: unknown;
-  };
+  template?: PodTemplate;
   strategy?: { type?: string; rollingUpdate?: { maxSurge?: unknown; maxUnavailable?: unknown } };
 }
 
-interface DeploymentCondition {
+export interface DeploymentCondition {
   type: string;
   status: string;
   lastUpdateTime?: string;
@@ -126,7 +95,8 @@ interface DeploymentCondition {
   message?: string;
 }
 
-interface DeploymentStatus {
+/** `apps/v1` DeploymentStatus, the fields this controller writes (tests read them too). */
+export interface DeploymentStatus {
   observedGeneration?: number;
   replicas?: number;
   updatedReplicas?: number;
@@ -160,89 +130,31 @@ export interface SimulatedDeploymentControllerOptions {
  *   upstream, naming the ReplicaSet the pods would belong to). No progress deadline.
  * - A paused Deployment gets status only (upstream still scales it).
  */
-export class SimulatedDeploymentController {
-  #registry: GenericRegistry;
-  #podDef: ResourceDefinition;
-  #deploymentDef: ResourceDefinition;
+export class SimulatedDeploymentController extends PodOwnerController {
   #now: () => Date;
-  #follower: StoreFollower;
-  #queue: KeyedWorkQueue;
-  #stopped = true;
 
   constructor(
     registry: GenericRegistry,
     catalog: ResourceCatalog,
     options: SimulatedDeploymentControllerOptions = {},
   ) {
-    const podDef = catalog.get('', 'v1', 'pods');
-    const deploymentDef = catalog.get('apps', 'v1', 'deployments');
-    if (!podDef || !deploymentDef)
-      throw new Error(
-        'SimulatedDeploymentController: the catalog does not serve core/v1 pods and apps/v1 deployments',
-      );
-    this.#registry = registry;
-    this.#podDef = podDef;
-    this.#deploymentDef = deploymentDef;
-    this.#now = options.now ?? (() => new Date());
-    this.#queue = new KeyedWorkQueue((key) => this.#sync(key), options.retryDelayMs ?? 1000);
-    this.#follower = new StoreFollower(registry.store, {
-      snapshotPrefix: DEPLOYMENT_PREFIX,
-      watchPrefix: '/registry/',
-      onSnapshot: (kvs) => {
-        for (const kv of kvs) this.#queue.add(kv.key.slice(DEPLOYMENT_PREFIX.length));
-      },
-      onEvent: (e) => this.#onEvent(e),
+    super(registry, catalog, {
+      controller: 'SimulatedDeploymentController',
+      kind: 'Deployment',
+      plural: 'deployments',
+      retryDelayMs: options.retryDelayMs,
     });
+    this.#now = options.now ?? (() => new Date());
   }
 
-  start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    this.#queue.start();
-    this.#follower.start();
-  }
-
-  /** Stops following the store and waits for the write under way. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#follower.stop();
-    await this.#queue.stop();
-  }
-
-  /** Resolves once no Deployment waits to be synced (tests). */
-  idle(): Promise<void> {
-    return this.#queue.idle();
-  }
-
-  #onEvent(e: StoreEvent): void {
-    const key = e.kv.key;
-    if (key.startsWith(DEPLOYMENT_PREFIX)) {
-      this.#queue.add(key.slice(DEPLOYMENT_PREFIX.length));
-      return;
-    }
-    if (!key.startsWith(POD_PREFIX)) return;
-    const value = e.type === 'PUT' ? e.kv.value : e.prevKv?.value;
-    if (!value?.includes('"kind":"Deployment"')) return;
-    const pod = parseObject(value);
-    const ref = pod ? controllerOf(pod) : undefined;
-    if (ref?.kind === 'Deployment' && ref.apiVersion === 'apps/v1')
-      this.#queue.add(`${pod!.metadata?.namespace ?? ''}/${ref.name}`);
-  }
-
-  async #sync(key: string): Promise<void> {
-    if (this.#stopped) return;
-    const kv = this.#registry.store.get(DEPLOYMENT_PREFIX + key);
-    if (!kv) return;
-    const deployment = this.#registry.decode(this.#deploymentDef, kv);
-    const meta = deployment.metadata ?? {};
-    if (meta.deletionTimestamp || !meta.uid || !meta.namespace) return;
+  protected override async syncOwner(key: string, deployment: KubeObject): Promise<void> {
     const spec = (deployment.spec ?? {}) as DeploymentSpec;
     const previous = (deployment.status ?? {}) as DeploymentStatus;
     const hash = podTemplateHash(spec.template, previous.collisionCount);
-    let pods = controlledPods(this.#registry, meta.namespace, meta.uid);
+    let pods = this.ownedPods(deployment);
     if (!spec.paused && (await this.#rollout(key, deployment, spec, pods, hash)))
-      pods = controlledPods(this.#registry, meta.namespace, meta.uid);
-    await this.#updateStatus(deployment, spec, pods, hash);
+      pods = this.ownedPods(deployment);
+    await this.#updateDeploymentStatus(deployment, spec, pods, hash);
   }
 
   /** Creates and deletes pods towards the desired state; true when it wrote anything. */
@@ -295,70 +207,20 @@ export class SimulatedDeploymentController {
     if (spec.strategy?.type === 'Recreate' && pods.some((p) => !isCurrent(p, hash) && !isPodTerminal(p)))
       creates = 0;
 
-    for (let i = 0; i < creates; i++) if (!(await this.#createPod(key, deployment, spec, hash))) break;
-    for (const pod of deletes) await this.#deletePod(pod);
+    for (let i = 0; i < creates; i++) {
+      // Named and labelled as the pods of the ReplicaSet `<deployment>-<hash>` would be.
+      const created = await this.createPod(key, deployment, spec.template ?? {}, {
+        generateName: `${deployment.metadata!.name!}-${hash}-`,
+        labels: { [POD_TEMPLATE_HASH_LABEL]: hash },
+        spec: structuredClone(spec.template?.spec ?? {}),
+      });
+      if (!created) break;
+    }
+    for (const pod of deletes) await this.deletePod(pod);
     return creates > 0 || deletes.length > 0;
   }
 
-  /** `controller.GetPodFromTemplate` with the ReplicaSet's name prefix and hash label; false to stop creating. */
-  async #createPod(
-    key: string,
-    deployment: KubeObject,
-    spec: DeploymentSpec,
-    hash: string,
-  ): Promise<boolean> {
-    const meta = deployment.metadata!;
-    const template = spec.template ?? {};
-    const pod: KubeObject = {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: {
-        generateName: `${meta.name!}-${hash}-`,
-        namespace: meta.namespace!,
-        labels: { ...(template.metadata?.labels ?? {}), [POD_TEMPLATE_HASH_LABEL]: hash },
-        ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-        ownerReferences: [
-          {
-            apiVersion: 'apps/v1',
-            kind: 'Deployment',
-            name: meta.name!,
-            uid: meta.uid!,
-            controller: true,
-            blockOwnerDeletion: true,
-          },
-        ],
-      },
-      spec: structuredClone(template.spec ?? {}),
-    };
-    try {
-      await this.#registry.create(this.#podDef, meta.namespace, pod, internalScope(MANAGER));
-      return true;
-    } catch (err) {
-      // A generated name that was taken: no event will come, so try again later.
-      if (isStatusError(err) && err.code === 409) this.#queue.retryLater(key);
-      else if (!isStatusError(err) || err.code >= 500) throw err;
-      // Anything else (a terminating namespace, an invalid template) waits for the Deployment to change.
-      return false;
-    }
-  }
-
-  async #deletePod(pod: KubeObject): Promise<void> {
-    const meta = pod.metadata ?? {};
-    try {
-      await this.#registry.delete(
-        this.#podDef,
-        meta.namespace,
-        meta.name ?? '',
-        meta.uid ? { preconditions: { uid: meta.uid } } : {},
-        internalScope(MANAGER),
-      );
-    } catch (err) {
-      if (isStatusError(err) && (err.code === 404 || err.code === 409)) return;
-      throw err;
-    }
-  }
-
-  async #updateStatus(
+  async #updateDeploymentStatus(
     deployment: KubeObject,
     spec: DeploymentSpec,
     pods: KubeObject[],
@@ -433,21 +295,7 @@ export class SimulatedDeploymentController {
       conditions,
       ...(previous.collisionCount !== undefined ? { collisionCount: previous.collisionCount } : {}),
     };
-    if (deepEqual(status, previous)) return;
-    try {
-      await this.#registry.update(
-        this.#deploymentDef,
-        meta.namespace,
-        meta.name!,
-        { ...deployment, status },
-        internalScope(MANAGER),
-        'status',
-      );
-    } catch (err) {
-      // Gone, or changed since read: its event brings it back.
-      if (isStatusError(err) && (err.code === 404 || err.code === 409)) return;
-      throw err;
-    }
+    await this.updateStatus(deployment, status);
   }
 }
 

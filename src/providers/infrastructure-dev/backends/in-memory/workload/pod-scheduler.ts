@@ -1,5 +1,4 @@
-import { isStatusError } from '../../../../../apiserver/errors/status-error.js';
-import { type GenericRegistry, internalScope } from '../../../../../apiserver/registry/generic-registry.js';
+import type { GenericRegistry } from '../../../../../apiserver/registry/generic-registry.js';
 import {
   StoreConflictError,
   type StoredKV,
@@ -10,13 +9,18 @@ import type {
   KubeObject,
   ResourceDefinition,
 } from '../../../../../apiserver/registry/resource-definition.js';
-import { deepEqual } from '../../../../../apiserver/util/deep-equal.js';
 import { formatTime } from '../../../../../apiserver/util/time.js';
-import { StoreFollower } from '../../../../../apiserver/workloads/store-follower.js';
+import {
+  CORE_PREFIX,
+  isPodTerminal,
+  NODE_PREFIX,
+  parseObject,
+  type PodCondition,
+  POD_PREFIX,
+  upsertCondition,
+} from './pod-helpers.js';
+import { QueuedStoreController, servedDefinitions, updatePodStatus } from './workload-controller.js';
 
-export const POD_PREFIX = '/registry/core/pods/';
-export const NODE_PREFIX = '/registry/core/nodes/';
-const CORE_PREFIX = '/registry/core/';
 const DEFAULT_SCHEDULER = 'default-scheduler';
 
 /** Taint keys of `k8s.io/api/core/v1` (well_known_taints.go). */
@@ -67,15 +71,6 @@ export interface SchedulingSpec {
       requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: NodeSelectorTerm[] } | null;
     } | null;
   } | null;
-}
-
-export interface PodCondition {
-  type: string;
-  status: string;
-  lastProbeTime?: string | null;
-  lastTransitionTime?: string;
-  reason?: string;
-  message?: string;
 }
 
 /** `Toleration.ToleratesTaint`: an empty key with `Exists` tolerates everything; an empty effect any effect. */
@@ -150,121 +145,6 @@ function requirementMatches(r: NodeSelectorRequirement, labels: Record<string, s
     }
     default:
       return false;
-  }
-}
-
-/** Whether a pod has condition Ready=True (`podutil.IsPodReady`). */
-export function isPodReady(pod: KubeObject): boolean {
-  const conditions = (pod.status as { conditions?: PodCondition[] } | undefined)?.conditions;
-  return Array.isArray(conditions) && conditions.some((c) => c.type === 'Ready' && c.status === 'True');
-}
-
-export function isPodTerminal(pod: KubeObject): boolean {
-  const phase = (pod.status as { phase?: string } | undefined)?.phase;
-  return phase === 'Succeeded' || phase === 'Failed';
-}
-
-/** A stored value decoded, or undefined when it is not a JSON object (a corrupt value must not stop a controller). */
-export function parseObject(value: string): KubeObject | undefined {
-  try {
-    const obj = JSON.parse(value) as unknown;
-    return obj && typeof obj === 'object' && !Array.isArray(obj) ? (obj as KubeObject) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** `namespace/name` of a namespaced storage key under `prefix`. */
-export function splitKey(key: string, prefix: string): [namespace: string, name: string] {
-  const rest = key.slice(prefix.length);
-  const slash = rest.indexOf('/');
-  return [rest.slice(0, slash), rest.slice(slash + 1)];
-}
-
-/**
- * Errors a later attempt may get past: server-side failures and throttling. Everything else (invalid,
- * forbidden, conflict, a bug) waits for the next change of the object instead of being retried on a timer.
- */
-export function isRetryable(err: unknown): boolean {
-  return isStatusError(err) && (err.code >= 500 || err.code === 429);
-}
-
-/**
- * The work queue of a simulated controller: keys wait deduplicated, one sync runs at a time, in arrival
- * order. Syncs read the store itself, which is current the moment a write resolves, so a sync sees what the
- * previous one wrote and no "expectations" are needed. A sync that fails with a retryable error runs again
- * once after a delay; every other failure waits for the next change of the object (a conflict always brings
- * one), so nothing ever spins.
- */
-export class KeyedWorkQueue {
-  readonly #sync: (key: string) => Promise<void>;
-  readonly #retryDelayMs: number;
-  #keys = new Set<string>();
-  #retries = new Map<string, NodeJS.Timeout>();
-  #worker: Promise<void> | undefined;
-  #idle: (() => void)[] = [];
-  #stopped = true;
-
-  constructor(sync: (key: string) => Promise<void>, retryDelayMs: number) {
-    this.#sync = sync;
-    this.#retryDelayMs = retryDelayMs;
-  }
-
-  start(): void {
-    this.#stopped = false;
-  }
-
-  add(key: string): void {
-    if (this.#stopped) return;
-    this.#keys.add(key);
-    this.#worker ??= this.#drain();
-  }
-
-  /** Syncs `key` again after the retry delay: for failures no store event will answer. */
-  retryLater(key: string): void {
-    if (this.#stopped || this.#retries.has(key)) return;
-    const timer = setTimeout(() => {
-      this.#retries.delete(key);
-      this.add(key);
-    }, this.#retryDelayMs);
-    timer.unref();
-    this.#retries.set(key, timer);
-  }
-
-  /** Drops waiting keys and retries, and waits for the sync under way. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#keys.clear();
-    for (const timer of this.#retries.values()) clearTimeout(timer);
-    this.#retries.clear();
-    await this.#worker;
-  }
-
-  /** Resolves once no key waits and no sync runs (tests, diagnostics). */
-  async idle(): Promise<void> {
-    if (!this.#worker) return;
-    await new Promise<void>((resolve) => this.#idle.push(resolve));
-  }
-
-  async #drain(): Promise<void> {
-    // Begin on a later turn: the burst of events that woke the queue is collected first, and no sync runs
-    // inside the stack of whoever added the key.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    try {
-      while (!this.#stopped) {
-        const next = this.#keys.values().next();
-        if (next.done) break;
-        this.#keys.delete(next.value);
-        try {
-          await this.#sync(next.value);
-        } catch (err) {
-          if (isRetryable(err)) this.retryLater(next.value);
-        }
-      }
-    } finally {
-      this.#worker = undefined;
-      for (const resolve of this.#idle.splice(0)) resolve();
-    }
   }
 }
 
@@ -359,57 +239,26 @@ export interface SimulatedSchedulerOptions {
  * subresource, and pod updates may not change `spec.nodeName`): a compare-and-swap of the stored pod setting
  * `spec.nodeName` and `PodScheduled=True`, refused when the pod changed, is being deleted or is bound.
  */
-export class SimulatedScheduler {
-  #registry: GenericRegistry;
+export class SimulatedScheduler extends QueuedStoreController {
   #podDef: ResourceDefinition;
   #schedulerName: string;
   #now: () => Date;
-  #follower: StoreFollower;
-  #queue: KeyedWorkQueue;
   #nodes: NodeView[] | undefined;
   /** Pods last found unschedulable, tried again when nodes change. */
   #pending = new Set<string>();
   /** Bound, non-terminal pods: pod key → node, and the count per node, for spreading. */
   #placement = new Map<string, string>();
   #counts = new Map<string, number>();
-  #stopped = true;
 
   constructor(registry: GenericRegistry, catalog: ResourceCatalog, options: SimulatedSchedulerOptions = {}) {
-    const podDef = catalog.get('', 'v1', 'pods');
-    if (!podDef) throw new Error('SimulatedScheduler: the catalog does not serve core/v1 pods');
-    this.#registry = registry;
+    const [podDef] = servedDefinitions(catalog, 'SimulatedScheduler', ['', 'v1', 'pods']);
+    super(registry, { snapshotPrefix: CORE_PREFIX, retryDelayMs: options.retryDelayMs });
     this.#podDef = podDef;
     this.#schedulerName = options.schedulerName ?? DEFAULT_SCHEDULER;
     this.#now = options.now ?? (() => new Date());
-    this.#queue = new KeyedWorkQueue((key) => this.#sync(key), options.retryDelayMs ?? 1000);
-    this.#follower = new StoreFollower(registry.store, {
-      snapshotPrefix: CORE_PREFIX,
-      watchPrefix: CORE_PREFIX,
-      onSnapshot: (kvs) => this.#onSnapshot(kvs),
-      onEvent: (e) => this.#onEvent(e),
-    });
   }
 
-  start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    this.#queue.start();
-    this.#follower.start();
-  }
-
-  /** Stops following the store and waits for the write under way. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#follower.stop();
-    await this.#queue.stop();
-  }
-
-  /** Resolves once no pod waits to be scheduled (tests). */
-  idle(): Promise<void> {
-    return this.#queue.idle();
-  }
-
-  #onSnapshot(kvs: StoredKV[]): void {
+  protected override onSnapshot(kvs: StoredKV[]): void {
     this.#nodes = undefined;
     this.#pending.clear();
     this.#placement.clear();
@@ -417,7 +266,7 @@ export class SimulatedScheduler {
     for (const kv of kvs) if (kv.key.startsWith(POD_PREFIX)) this.#observePod(kv.key, kv.value);
   }
 
-  #onEvent(e: StoreEvent): void {
+  protected override onEvent(e: StoreEvent): void {
     const key = e.kv.key;
     if (key.startsWith(NODE_PREFIX)) {
       this.#nodes = undefined;
@@ -426,7 +275,7 @@ export class SimulatedScheduler {
       const name = key.slice(NODE_PREFIX.length);
       const now = nodeSignature(name, e.kv.value);
       if (e.prevKv && nodeSignature(name, e.prevKv.value) === now) return;
-      for (const podKey of this.#pending) this.#queue.add(podKey);
+      for (const podKey of this.#pending) this.queue.add(podKey);
       return;
     }
     if (!key.startsWith(POD_PREFIX)) return;
@@ -449,7 +298,7 @@ export class SimulatedScheduler {
       return;
     }
     this.#unplace(key);
-    if (this.#needsScheduling(pod)) this.#queue.add(key);
+    if (this.#needsScheduling(pod)) this.queue.add(key);
     else this.#pending.delete(key);
   }
 
@@ -484,7 +333,7 @@ export class SimulatedScheduler {
   #nodeViews(): NodeView[] {
     if (!this.#nodes) {
       this.#nodes = [];
-      for (const kv of this.#registry.store.range(NODE_PREFIX).kvs) {
+      for (const kv of this.registry.store.range(NODE_PREFIX).kvs) {
         const node = parseObject(kv.value);
         if (node) this.#nodes.push(nodeView(kv.key.slice(NODE_PREFIX.length), node));
       }
@@ -492,9 +341,8 @@ export class SimulatedScheduler {
     return this.#nodes;
   }
 
-  async #sync(key: string): Promise<void> {
-    if (this.#stopped) return;
-    const kv = this.#registry.store.get(key);
+  protected override async sync(key: string): Promise<void> {
+    const kv = this.registry.store.get(key);
     const pod = kv ? parseObject(kv.value) : undefined;
     if (!kv || !pod || !this.#needsScheduling(pod)) {
       this.#pending.delete(key);
@@ -541,7 +389,7 @@ export class SimulatedScheduler {
       formatTime(this.#now()),
     );
     try {
-      await this.#registry.store.update(kv.key, JSON.stringify(stored), kv.modRevision);
+      await this.registry.store.update(kv.key, JSON.stringify(stored), kv.modRevision);
       return true;
     } catch (err) {
       // The pod changed since it was read: its event brings it back to the queue.
@@ -551,60 +399,25 @@ export class SimulatedScheduler {
   }
 
   async #reportUnschedulable(kv: StoredKV, message: string): Promise<void> {
-    const pod = this.#registry.decode(this.#podDef, kv);
+    const pod = this.registry.decode(this.#podDef, kv);
     const status = (pod.status ?? {}) as { conditions?: PodCondition[] };
     const conditions = upsertCondition(
       status.conditions,
       { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message },
       formatTime(this.#now()),
     );
-    if (deepEqual(conditions, status.conditions)) return;
-    const [namespace, name] = splitKey(kv.key, POD_PREFIX);
-    try {
-      await this.#registry.update(
-        this.#podDef,
-        namespace,
-        name,
-        { ...pod, status: { ...status, conditions } },
-        internalScope(DEFAULT_SCHEDULER),
-        'status',
-      );
-    } catch (err) {
-      // Gone, or changed since read (its event brings it back).
-      if (isStatusError(err) && (err.code === 404 || err.code === 409)) return;
-      throw err;
-    }
+    await updatePodStatus(
+      this.registry,
+      this.#podDef,
+      kv.key,
+      pod,
+      { ...status, conditions },
+      DEFAULT_SCHEDULER,
+    );
   }
 }
 
 function nodeSignature(name: string, value: string): string {
   const node = parseObject(value);
   return node ? JSON.stringify(nodeView(name, node)) : '';
-}
-
-/**
- * `podutil.UpdatePodCondition` on a copy: the condition replaces the one of its type (appended if new); the
- * transition time moves only when the status does.
- */
-export function upsertCondition(
-  conditions: PodCondition[] | undefined,
-  wanted: PodCondition,
-  now: string,
-): PodCondition[] {
-  const list = Array.isArray(conditions) ? conditions.map((c) => ({ ...c })) : [];
-  const index = list.findIndex((c) => c.type === wanted.type);
-  const previous = index >= 0 ? list[index] : undefined;
-  const next: PodCondition = {
-    type: wanted.type,
-    status: wanted.status,
-    lastTransitionTime:
-      previous && previous.status === wanted.status && previous.lastTransitionTime
-        ? previous.lastTransitionTime
-        : now,
-    ...(wanted.reason ? { reason: wanted.reason } : {}),
-    ...(wanted.message ? { message: wanted.message } : {}),
-  };
-  if (index >= 0) list[index] = next;
-  else list.push(next);
-  return list;
 }

@@ -1,32 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import {
-  type EmbeddedApiServer,
-  startEmbeddedApiServer,
-} from '../../../../../apiserver/embedded/embedded-api-server.js';
-import { internalScope } from '../../../../../apiserver/registry/generic-registry.js';
-import type {
-  KubeObject,
-  ResourceDefinition,
-} from '../../../../../apiserver/registry/resource-definition.js';
+import { describe, it } from 'node:test';
 import { MIRROR_POD_ANNOTATION, normalizeImage, SimulatedKubelet } from './simulated-kubelet.js';
+import { scope, useTestCluster, waitFor } from './test-support.js';
 import { setNodeReady } from './workload-simulation.js';
-
-const scope = internalScope('test');
-
-async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 interface Condition {
   type: string;
@@ -61,63 +37,16 @@ interface PodStatus {
 }
 
 describe('SimulatedKubelet', () => {
-  let dataDir: string;
-  let server: EmbeddedApiServer;
-  let kubelet: SimulatedKubelet;
-  let podDef: ResourceDefinition;
-  let nodeDef: ResourceDefinition;
-
-  beforeEach(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'capi-sim-kubelet-'));
-    server = await startEmbeddedApiServer({ dataDir, host: '127.0.0.1', port: 0, inMemory: true });
-    podDef = server.catalog.get('', 'v1', 'pods')!;
-    nodeDef = server.catalog.get('', 'v1', 'nodes')!;
-    kubelet = new SimulatedKubelet(server.registry, server.catalog);
+  const cluster = useTestCluster((server) => {
+    const kubelet = new SimulatedKubelet(server.registry, server.catalog);
     kubelet.start();
+    return kubelet;
   });
-  afterEach(async () => {
-    await kubelet.stop();
-    await server.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
-
-  async function createNode(name: string, ip: string, podCIDR?: string): Promise<void> {
-    await server.registry.create(
-      nodeDef,
-      undefined,
-      { metadata: { name }, spec: podCIDR ? { podCIDR, podCIDRs: [podCIDR] } : {} },
-      scope,
-    );
-    await server.registry.mutate(
-      nodeDef,
-      undefined,
-      name,
-      (node) => {
-        node.status = {
-          addresses: [
-            { type: 'InternalIP', address: ip },
-            { type: 'Hostname', address: name },
-          ],
-        };
-        return true;
-      },
-      'test',
-    );
-    await setNodeReady(server.registry, server.catalog, name, true);
-  }
-
+  const createNode = (name: string, address: string, podCIDR?: string) =>
+    cluster.createNode(name, { address, podCIDR });
   const createPod = (name: string, spec: Record<string, unknown>, meta: Record<string, unknown> = {}) =>
-    server.registry.create(
-      podDef,
-      'default',
-      {
-        metadata: { name, ...meta },
-        spec: { containers: [{ name: 'app', image: 'nginx' }], terminationGracePeriodSeconds: 30, ...spec },
-      },
-      scope,
-    );
-  const getPod = (name: string): KubeObject | undefined => server.registry.tryGet(podDef, 'default', name);
-  const statusOf = (name: string): PodStatus => getPod(name)?.status ?? {};
+    cluster.createPod(name, { terminationGracePeriodSeconds: 30, ...spec }, meta);
+  const statusOf = (name: string): PodStatus => cluster.getPod(name)?.status ?? {};
   const condition = (name: string, type: string) => statusOf(name).conditions?.find((c) => c.type === type);
   const running = (name: string) =>
     statusOf(name).phase === 'Running' && condition(name, 'Ready')?.status === 'True';
@@ -171,8 +100,8 @@ describe('SimulatedKubelet', () => {
 
     // Nothing more is written once the pod runs: a change the kubelet does not care about is answered by
     // no write. The queue is processed in order, so once a later pod runs, the label change was handled.
-    const labelled = await server.registry.patch(
-      podDef,
+    const labelled = await cluster.registry.patch(
+      cluster.podDef,
       'default',
       'web',
       'merge',
@@ -181,8 +110,8 @@ describe('SimulatedKubelet', () => {
     );
     await createPod('later', { nodeName: 'worker-1' });
     await waitFor('later running', () => running('later'));
-    assert.equal(getPod('web')?.metadata?.resourceVersion, labelled.object.metadata?.resourceVersion);
-    assert.equal(getPod('web')?.metadata?.uid, pod.metadata?.uid);
+    assert.equal(cluster.getPod('web')?.metadata?.resourceVersion, labelled.object.metadata?.resourceVersion);
+    assert.equal(cluster.getPod('web')?.metadata?.uid, pod.metadata?.uid);
   });
 
   it('gives host-network pods the node IP and every other pod an address of its own', async () => {
@@ -221,7 +150,7 @@ describe('SimulatedKubelet', () => {
     await waitFor('both running', () => running('kube-apiserver-cp-1') && running('app'));
     const readySince = condition('app', 'Ready')!.lastTransitionTime;
 
-    await setNodeReady(server.registry, server.catalog, 'cp-1', false);
+    await setNodeReady(cluster.registry, cluster.catalog, 'cp-1', false);
     await waitFor('both not ready', () =>
       ['kube-apiserver-cp-1', 'app'].every((n) => condition(n, 'Ready')?.status === 'False'),
     );
@@ -229,7 +158,7 @@ describe('SimulatedKubelet', () => {
     assert.equal(condition('app', 'ContainersReady')?.status, 'True');
     assert.equal(condition('app', 'Ready')?.reason, undefined);
 
-    await setNodeReady(server.registry, server.catalog, 'cp-1', true);
+    await setNodeReady(cluster.registry, cluster.catalog, 'cp-1', true);
     await waitFor('both ready again', () => running('kube-apiserver-cp-1') && running('app'));
     assert.ok((condition('app', 'Ready')?.lastTransitionTime ?? '') >= (readySince ?? ''));
   });
@@ -241,11 +170,14 @@ describe('SimulatedKubelet', () => {
     await createPod('terminating', { nodeName: 'worker-1' });
     await createPod('survivor', { nodeName: 'worker-2' });
     await waitFor('all running', () => ['doomed', 'terminating', 'survivor'].every(running));
-    const deleted = await server.registry.delete(podDef, 'default', 'terminating', {}, scope);
+    const deleted = await cluster.registry.delete(cluster.podDef, 'default', 'terminating', {}, scope);
     assert.equal(deleted.deleted, false, 'a bound pod is deleted gracefully (30 s)');
 
-    await server.registry.delete(nodeDef, undefined, 'worker-1', {}, scope);
-    await waitFor('the pods of worker-1 gone', () => !getPod('doomed') && !getPod('terminating'));
+    await cluster.registry.delete(cluster.nodeDef, undefined, 'worker-1', {}, scope);
+    await waitFor(
+      'the pods of worker-1 gone',
+      () => !cluster.getPod('doomed') && !cluster.getPod('terminating'),
+    );
     assert.ok(running('survivor'));
   });
 
@@ -255,9 +187,9 @@ describe('SimulatedKubelet', () => {
     await waitFor('web running', () => running('web'));
     const before = statusOf('web').containerStatuses![0]!;
 
-    const pod = getPod('web')!;
+    const pod = cluster.getPod('web')!;
     (pod.spec as { containers: { image: string }[] }).containers[0]!.image = 'nginx:1.28';
-    await server.registry.update(podDef, 'default', 'web', pod, scope);
+    await cluster.registry.update(cluster.podDef, 'default', 'web', pod, scope);
     const after = await waitFor('the new image running', () => {
       const c = statusOf('web').containerStatuses?.[0];
       return c?.image === 'docker.io/library/nginx:1.28' ? c : undefined;
@@ -271,11 +203,11 @@ describe('SimulatedKubelet', () => {
   it('leaves pods of unknown nodes, pods of NotReady nodes and pods being deleted alone', async () => {
     await createNode('worker-1', '172.18.0.5');
     // A node that registered but never became Ready.
-    await server.registry.create(nodeDef, undefined, { metadata: { name: 'booting' } }, scope);
+    await cluster.registry.create(cluster.nodeDef, undefined, { metadata: { name: 'booting' } }, scope);
     await createPod('ghost', { nodeName: 'no-such-node' });
     await createPod('waiting', { nodeName: 'booting' });
     await createPod('going', { nodeName: 'booting' });
-    await server.registry.delete(podDef, 'default', 'going', {}, scope);
+    await cluster.registry.delete(cluster.podDef, 'default', 'going', {}, scope);
     // The queue runs in order: once this pod runs, the others were looked at.
     await createPod('marker', { nodeName: 'worker-1' });
     await waitFor('marker running', () => running('marker'));
@@ -285,9 +217,9 @@ describe('SimulatedKubelet', () => {
     }
 
     // Once the node is Ready its pods start, except the one being deleted (the PodTerminator's).
-    await setNodeReady(server.registry, server.catalog, 'booting', true);
+    await setNodeReady(cluster.registry, cluster.catalog, 'booting', true);
     await waitFor('waiting running', () => running('waiting'));
-    assert.ok(getPod('going')?.metadata?.deletionTimestamp);
+    assert.ok(cluster.getPod('going')?.metadata?.deletionTimestamp);
     assert.equal(statusOf('going').phase, 'Pending');
     assert.equal(statusOf('going').conditions, undefined);
   });

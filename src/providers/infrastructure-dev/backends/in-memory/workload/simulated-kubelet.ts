@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { isStatusError } from '../../../../../apiserver/errors/status-error.js';
 import { type GenericRegistry, internalScope } from '../../../../../apiserver/registry/generic-registry.js';
 import type { StoredKV, StoreEvent } from '../../../../../apiserver/registry/object-store.js';
 import type { ResourceCatalog } from '../../../../../apiserver/registry/resource-catalog.js';
@@ -7,21 +6,24 @@ import type {
   KubeObject,
   ResourceDefinition,
 } from '../../../../../apiserver/registry/resource-definition.js';
-import { deepEqual } from '../../../../../apiserver/util/deep-equal.js';
 import { formatTime } from '../../../../../apiserver/util/time.js';
-import { StoreFollower } from '../../../../../apiserver/workloads/store-follower.js';
 import {
+  CORE_PREFIX,
   isPodTerminal,
-  KeyedWorkQueue,
   NODE_PREFIX,
   parseObject,
   type PodCondition,
   POD_PREFIX,
   splitKey,
   upsertCondition,
-} from './pod-scheduler.js';
+} from './pod-helpers.js';
+import {
+  QueuedStoreController,
+  servedDefinitions,
+  updatePodStatus,
+  writeUnlessStale,
+} from './workload-controller.js';
 
-const CORE_PREFIX = '/registry/core/';
 /** Queue keys of pods whose node was deleted (pod GC), beside plain pod keys. */
 const COLLECT = 'collect:';
 const KUBELET = 'kubelet';
@@ -122,50 +124,19 @@ export interface SimulatedKubeletOptions {
  * Pods being deleted are left to the PodTerminator; terminal pods are left alone. Status is written only
  * when it differs, so pods that run cost nothing.
  */
-export class SimulatedKubelet {
-  #registry: GenericRegistry;
+export class SimulatedKubelet extends QueuedStoreController {
   #podDef: ResourceDefinition;
   #now: () => Date;
-  #follower: StoreFollower;
-  #queue: KeyedWorkQueue;
   #nodes = new Map<string, NodeView>();
-  #stopped = true;
 
   constructor(registry: GenericRegistry, catalog: ResourceCatalog, options: SimulatedKubeletOptions = {}) {
-    const podDef = catalog.get('', 'v1', 'pods');
-    if (!podDef) throw new Error('SimulatedKubelet: the catalog does not serve core/v1 pods');
-    this.#registry = registry;
+    const [podDef] = servedDefinitions(catalog, 'SimulatedKubelet', ['', 'v1', 'pods']);
+    super(registry, { snapshotPrefix: CORE_PREFIX, retryDelayMs: options.retryDelayMs });
     this.#podDef = podDef;
     this.#now = options.now ?? (() => new Date());
-    this.#queue = new KeyedWorkQueue((key) => this.#sync(key), options.retryDelayMs ?? 1000);
-    this.#follower = new StoreFollower(registry.store, {
-      snapshotPrefix: CORE_PREFIX,
-      watchPrefix: CORE_PREFIX,
-      onSnapshot: (kvs) => this.#onSnapshot(kvs),
-      onEvent: (e) => this.#onEvent(e),
-    });
   }
 
-  start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    this.#queue.start();
-    this.#follower.start();
-  }
-
-  /** Stops following the store and waits for the write under way. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#follower.stop();
-    await this.#queue.stop();
-  }
-
-  /** Resolves once no pod waits for its status (tests). */
-  idle(): Promise<void> {
-    return this.#queue.idle();
-  }
-
-  #onSnapshot(kvs: StoredKV[]): void {
+  protected override onSnapshot(kvs: StoredKV[]): void {
     this.#nodes.clear();
     for (const kv of kvs) {
       if (!kv.key.startsWith(NODE_PREFIX)) continue;
@@ -173,20 +144,20 @@ export class SimulatedKubelet {
       const name = kv.key.slice(NODE_PREFIX.length);
       if (node) this.#nodes.set(name, nodeView(name, node));
     }
-    for (const kv of kvs) if (kv.key.startsWith(POD_PREFIX) && isBound(kv.value)) this.#queue.add(kv.key);
+    for (const kv of kvs) if (kv.key.startsWith(POD_PREFIX) && isBound(kv.value)) this.queue.add(kv.key);
   }
 
-  #onEvent(e: StoreEvent): void {
+  protected override onEvent(e: StoreEvent): void {
     const key = e.kv.key;
     if (key.startsWith(POD_PREFIX)) {
-      if (e.type === 'PUT' && isBound(e.kv.value)) this.#queue.add(key);
+      if (e.type === 'PUT' && isBound(e.kv.value)) this.queue.add(key);
       return;
     }
     if (!key.startsWith(NODE_PREFIX)) return;
     const name = key.slice(NODE_PREFIX.length);
     if (e.type === 'DELETE') {
       this.#nodes.delete(name);
-      for (const kv of this.#podsOn(name)) this.#queue.add(COLLECT + kv.key);
+      for (const kv of this.#podsOn(name)) this.queue.add(COLLECT + kv.key);
       return;
     }
     const node = parseObject(e.kv.value);
@@ -195,24 +166,23 @@ export class SimulatedKubelet {
     const previous = this.#nodes.get(name);
     this.#nodes.set(name, view);
     if (previous && previous.ready === view.ready && previous.hostIP === view.hostIP) return;
-    for (const kv of this.#podsOn(name)) this.#queue.add(kv.key);
+    for (const kv of this.#podsOn(name)) this.queue.add(kv.key);
   }
 
   /** Candidates only: the caller re-reads each pod's `spec.nodeName`. */
   #podsOn(nodeName: string): StoredKV[] {
     const needle = `"nodeName":${JSON.stringify(nodeName)}`;
-    return this.#registry.store.range(POD_PREFIX).kvs.filter((kv) => kv.value.includes(needle));
+    return this.registry.store.range(POD_PREFIX).kvs.filter((kv) => kv.value.includes(needle));
   }
 
-  async #sync(key: string): Promise<void> {
-    if (this.#stopped) return;
+  protected override async sync(key: string): Promise<void> {
     if (key.startsWith(COLLECT)) {
       await this.#collect(key.slice(COLLECT.length));
       return;
     }
-    const kv = this.#registry.store.get(key);
+    const kv = this.registry.store.get(key);
     if (!kv) return;
-    const pod = this.#registry.decode(this.#podDef, kv);
+    const pod = this.registry.decode(this.#podDef, kv);
     const nodeName = (pod.spec as PodSpec | undefined)?.nodeName;
     if (!nodeName || pod.metadata?.deletionTimestamp || isPodTerminal(pod)) return;
     const node = this.#nodes.get(nodeName);
@@ -222,44 +192,34 @@ export class SimulatedKubelet {
     const next = node.ready
       ? this.#runningStatus(kv.key, pod, nodeName, node, now)
       : notReadyStatus(status, now);
-    if (!next || deepEqual(next, status)) return;
-    const [namespace, name] = splitKey(kv.key, POD_PREFIX);
-    try {
-      await this.#registry.update(
-        this.#podDef,
-        namespace,
-        name,
-        { ...pod, status: next },
-        internalScope(node.ready ? KUBELET : CONTROLLER_MANAGER),
-        'status',
-      );
-    } catch (err) {
-      // Gone, or changed since read: its event brings it back.
-      if (isStatusError(err) && (err.code === 404 || err.code === 409)) return;
-      throw err;
-    }
+    if (!next) return;
+    await updatePodStatus(
+      this.registry,
+      this.#podDef,
+      kv.key,
+      pod,
+      next,
+      node.ready ? KUBELET : CONTROLLER_MANAGER,
+    );
   }
 
   /** Pod GC's `gcOrphaned`: a pod whose node is gone is deleted at once. */
   async #collect(key: string): Promise<void> {
-    const kv = this.#registry.store.get(key);
+    const kv = this.registry.store.get(key);
     const pod = kv ? parseObject(kv.value) : undefined;
     const nodeName = (pod?.spec as PodSpec | undefined)?.nodeName;
     // A node of the same name may be back already; then the pod is its again.
-    if (!pod || !nodeName || this.#registry.store.get(NODE_PREFIX + nodeName)) return;
+    if (!pod || !nodeName || this.registry.store.get(NODE_PREFIX + nodeName)) return;
     const [namespace, name] = splitKey(key, POD_PREFIX);
-    try {
-      await this.#registry.delete(
+    await writeUnlessStale(() =>
+      this.registry.delete(
         this.#podDef,
         namespace,
         name,
         { gracePeriodSeconds: 0, ...(pod.metadata?.uid ? { preconditions: { uid: pod.metadata.uid } } : {}) },
         internalScope(CONTROLLER_MANAGER),
-      );
-    } catch (err) {
-      if (isStatusError(err) && (err.code === 404 || err.code === 409)) return;
-      throw err;
-    }
+      ),
+    );
   }
 
   #runningStatus(key: string, pod: KubeObject, nodeName: string, node: NodeView, now: string): PodStatus {

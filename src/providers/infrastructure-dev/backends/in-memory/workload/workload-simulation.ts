@@ -3,6 +3,7 @@ import type { GenericRegistry } from '../../../../../apiserver/registry/generic-
 import type { ResourceCatalog } from '../../../../../apiserver/registry/resource-catalog.js';
 import type { KubeObject } from '../../../../../apiserver/registry/resource-definition.js';
 import { formatTime } from '../../../../../apiserver/util/time.js';
+import { BootstrapTokenCleaner } from './bootstrap-token-cleaner.js';
 import { SimulatedDaemonSetController } from './daemon-set-controller.js';
 import { SimulatedDeploymentController } from './deployment-controller.js';
 import { SimulatedScheduler } from './pod-scheduler.js';
@@ -15,7 +16,8 @@ export interface WorkloadSimulation {
 
 /**
  * Starts what makes a simulated workload cluster's pods behave: the scheduler, the kubelets (with pod GC
- * and the node lifecycle controller's pod readiness), and the DaemonSet and Deployment controllers. The
+ * and the node lifecycle controller's pod readiness), the DaemonSet and Deployment controllers, and the
+ * token cleaner that deletes expired bootstrap tokens. The
  * API server instance already runs the PodTerminator, the disruption controller and garbage collection.
  */
 export function startWorkloadSimulation(
@@ -27,6 +29,7 @@ export function startWorkloadSimulation(
     new SimulatedKubelet(registry, catalog),
     new SimulatedDaemonSetController(registry, catalog),
     new SimulatedDeploymentController(registry, catalog),
+    new BootstrapTokenCleaner(registry, catalog),
   ];
   for (const part of parts) part.start();
   let stopping: Promise<void> | undefined;
