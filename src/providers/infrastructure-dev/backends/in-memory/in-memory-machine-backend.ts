@@ -142,7 +142,7 @@ export class InMemoryMachineBackend implements DevMachineBackend {
       );
       return undefined;
     }
-    const workload = this.#o.cloud.get(workloadKeyOf(scope));
+    const workload = await this.#workloadOf(scope);
     if (!workload) {
       this.#set(
         scope,
@@ -355,6 +355,21 @@ export class InMemoryMachineBackend implements DevMachineBackend {
   }
 
   // ----------------------------------------------------------------------------------------- helpers
+
+  /**
+   * The machine's workload cluster. After a restart of this process a machine may be reconciled before its
+   * DevCluster: the endpoint the DevCluster advertises is bound again from here, so provisioned machines do not
+   * flap to "waiting for infrastructure" while their cluster comes back.
+   */
+  async #workloadOf(scope: DevMachineScope): Promise<WorkloadCluster | undefined> {
+    const key = workloadKeyOf(scope);
+    const existing = this.#o.cloud.get(key);
+    if (existing) return existing;
+    const endpoint = scope.devCluster.spec?.controlPlaneEndpoint;
+    const provisioned = scope.devCluster.status?.initialization?.provisioned === true;
+    if (!provisioned || !endpoint?.host || !endpoint.port) return undefined;
+    return this.#o.cloud.ensure(key, endpoint.port);
+  }
 
   async #staticPod(
     pass: Pass,

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  condition,
+  createCluster,
+  createMachine,
+  DEV_CLUSTER,
+  DEV_MACHINE,
+  eventually,
+  getObj,
+  machineReady,
+  markControlPlaneInitialized,
+  NODE,
+  type Obj,
+  useHarness,
+  workloadClient,
+} from './harness.js';
+
+const STEPS = ['VMProvisioned', 'NodeProvisioned', 'EtcdProvisioned', 'APIServerProvisioned'];
+
+describe('in-memory backend: a restart of the provider process', () => {
+  const harness = useHarness();
+
+  it('binds the advertised endpoint again and rebuilds Nodes and etcd members without re-running finished steps', async () => {
+    const h = harness();
+    const ns = await h.namespace();
+    const c = await createCluster(h, ns, 'phoenix');
+    await markControlPlaneInitialized(h, c);
+    const cp = await createMachine(h, c, 'phoenix-cp-0', { controlPlane: true });
+    const worker = await createMachine(h, c, 'phoenix-md-0');
+    await machineReady(h, ns, cp.devMachineName);
+    await machineReady(h, ns, worker.devMachineName);
+    const endpoint = (await getObj(h, DEV_CLUSTER, ns, 'phoenix'))!.spec!.controlPlaneEndpoint!;
+
+    // Watch the DevMachines across the restart: a finished step must never be reported as not done.
+    const regressions: string[] = [];
+    const watching = new AbortController();
+    const watched = (async () => {
+      for await (const event of h.client.watch<Obj>(DEV_MACHINE, {
+        namespace: ns,
+        signal: watching.signal,
+      })) {
+        for (const cond of event.object.status?.conditions ?? [])
+          if (STEPS.includes(cond.type) && cond.status !== 'True')
+            regressions.push(`${event.object.metadata.name}: ${cond.type}=${cond.status} (${cond.reason})`);
+      }
+    })().catch(() => undefined);
+
+    await h.restartControllers();
+    assert.equal(h.provider.cloud.size, 0, 'the new process starts with no workload cluster');
+
+    const wl = await workloadClient(c, `https://${endpoint.host}:${endpoint.port}`);
+    try {
+      const nodes = await eventually('both Nodes registered again on the same endpoint', async () => {
+        const list = await wl.list<Obj>(NODE).catch(() => undefined);
+        return list && list.items.length === 2 ? list.items : undefined;
+      });
+      assert.deepEqual(nodes.map((n) => n.spec!.providerID).sort(), [
+        `in-memory://${cp.devMachineName}`,
+        `in-memory://${worker.devMachineName}`,
+      ]);
+      const workload = h.provider.cloud.get(`${ns}/phoenix`)!;
+      assert.equal(workload.port, endpoint.port);
+      assert.deepEqual(
+        workload.etcd.members().map((m) => m.name),
+        [cp.devMachineName],
+      );
+      const dc = await getObj(h, DEV_CLUSTER, ns, 'phoenix');
+      assert.deepEqual(dc!.spec!.controlPlaneEndpoint, endpoint, 'the advertised endpoint did not move');
+      assert.equal(condition(await getObj(h, DEV_MACHINE, ns, cp.devMachineName), 'Ready')?.status, 'True');
+    } finally {
+      wl.close();
+      watching.abort();
+      await watched;
+    }
+    assert.deepEqual(regressions, []);
+  });
+});
