@@ -133,6 +133,19 @@ describe('in-memory backend: fault injection', () => {
         })) >= 1,
     );
     assert.equal(h.provider.cloud.get(`${ns}/broken`)!.etcd.members().length, 0, 'no member joined');
+    // Retried with backoff (not once, not in a hot loop), each failure a Warning event on the DevMachine.
+    await eventually(
+      'retried',
+      async () =>
+        (await metricValue(h.registry, 'controller_runtime_reconcile_errors_total', {
+          controller: 'devmachine',
+        })) >= 3,
+    );
+    const events = await eventually('a Warning event', async () => {
+      const list = await warningEvents(h, ns, m.devMachineName);
+      return list.length > 0 ? list : undefined;
+    });
+    assert.match(events[0]!.message, /simulated failure of the etcd step/);
 
     await annotate(h, DEV_MACHINE, ns, m.devMachineName, { 'inmemory.capi-ts.io/fail-at-step': null });
     await eventually(
