@@ -14,15 +14,10 @@ import type { DevCluster } from '../api/dev-cluster-types.js';
 import { API_VERSION } from '../api/group.js';
 import { DevClusterConditionType, DevClusterFinalizer, DevClusterReadyReason } from '../api/well-known.js';
 import type { DevClusterBackend } from './backend.js';
-import { ClusterType, getIfExists, isPaused, ownerOf, type Stored } from './owners.js';
-import {
-  errorText,
-  pickBackend,
-  reconcileWithFinalizer,
-  recordFailure,
-  setPausedCondition,
-  withPatch,
-} from './reconcile-support.js';
+import { ClusterType, getIfExists, ownerOf, type Stored } from './owners.js';
+import { errorText, pickBackend, reconcileWithFinalizer, recordFailure } from './reconcile-support.js';
+import { withPatch } from '../../../controller-runtime/helpers/with-patch.js';
+import { isPaused, setPausedCondition } from '../../../core/contract/paused.js';
 
 export const DevClusterType: TypeRef = { apiVersion: API_VERSION, kind: 'DevCluster' };
 

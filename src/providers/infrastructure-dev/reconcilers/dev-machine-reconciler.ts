@@ -22,15 +22,10 @@ import {
 } from '../api/well-known.js';
 import type { DevMachineBackend } from './backend.js';
 import { DevClusterType } from './dev-cluster-reconciler.js';
-import { clusterOfMachine, getIfExists, isPaused, MachineType, ownerOf, type Stored } from './owners.js';
-import {
-  errorText,
-  pickBackend,
-  reconcileWithFinalizer,
-  recordFailure,
-  setPausedCondition,
-  withPatch,
-} from './reconcile-support.js';
+import { clusterOfMachine, getIfExists, MachineType, ownerOf, type Stored } from './owners.js';
+import { errorText, pickBackend, reconcileWithFinalizer, recordFailure } from './reconcile-support.js';
+import { withPatch } from '../../../controller-runtime/helpers/with-patch.js';
+import { isPaused, setPausedCondition } from '../../../core/contract/paused.js';
 
 export const DevMachineType: TypeRef = { apiVersion: API_VERSION, kind: 'DevMachine' };
 

@@ -5,7 +5,7 @@ import { isNotFound } from '../../../controller-runtime/client/errors.js';
 import type { Cluster } from '../../../core/api/v1beta2/cluster-types.js';
 import { GROUP as CORE_GROUP } from '../../../core/api/v1beta2/group.js';
 import type { Machine } from '../../../core/api/v1beta2/machine-types.js';
-import { Annotation, Label } from '../../../core/api/v1beta2/well-known.js';
+import { Label } from '../../../core/api/v1beta2/well-known.js';
 
 /** An API type as read from the server: always with metadata. */
 export type Stored<T> = T & KubeObject;
@@ -48,9 +48,4 @@ export async function clusterOfMachine(
   const name = machine.spec?.clusterName ?? machine.metadata.labels?.[Label.ClusterName];
   if (!name) return undefined;
   return getIfExists<Stored<Cluster>>(reader, ClusterType, machine.metadata.namespace, name);
-}
-
-/** Paused by the Cluster (`spec.paused`) or by the object's own `cluster.x-k8s.io/paused` annotation. */
-export function isPaused(cluster: Cluster | undefined, obj: KubeObject): boolean {
-  return cluster?.spec?.paused === true || Annotation.Paused in (obj.metadata.annotations ?? {});
 }

@@ -1,6 +1,4 @@
 import type { KubeObject } from '../../../controller-runtime/api/object.js';
-import type { Client } from '../../../controller-runtime/client/client.js';
-import { setCondition } from '../../../controller-runtime/conditions/index.js';
 import { type Result, TerminalError } from '../../../controller-runtime/controller/reconciler.js';
 import type { EventRecorder } from '../../../controller-runtime/events/event-recorder.js';
 import {
@@ -8,49 +6,8 @@ import {
   hasFinalizer,
   removeFinalizer,
 } from '../../../controller-runtime/helpers/finalizers.js';
-import { PatchHelper } from '../../../controller-runtime/helpers/patch-helper.js';
 import type { DeleteOutcome } from './backend.js';
 import { backendNameOf } from './backend.js';
-import { CommonCondition, CommonReason } from '../../../core/api/v1beta2/well-known.js';
-
-/**
- * Runs `body` on `obj` and patches what it changed afterwards, also when it threw (so the conditions that
- * explain a failure reach the user). A body error wins over a patch error; a patch error alone is thrown.
- */
-export async function withPatch<T extends KubeObject>(
-  client: Client,
-  obj: T,
-  ownedConditions: readonly string[],
-  body: () => Promise<Result | undefined>,
-  finish: (error: unknown) => void,
-): Promise<Result | undefined> {
-  const helper = PatchHelper.create(obj, client);
-  let result: Result | undefined;
-  let failure: { error: unknown } | undefined;
-  try {
-    result = await body();
-  } catch (error) {
-    failure = { error };
-  }
-  finish(failure?.error);
-  try {
-    await helper.patch(obj, { ownedConditions });
-  } catch (patchError) {
-    if (!failure) throw patchError;
-  }
-  if (failure) throw failure.error;
-  return result;
-}
-
-/** Sets the v1beta2 `Paused` condition; returns whether the object is paused. */
-export function setPausedCondition(obj: KubeObject, paused: boolean): boolean {
-  setCondition(obj, {
-    type: CommonCondition.Paused,
-    status: paused ? 'True' : 'False',
-    reason: paused ? CommonReason.Paused : CommonReason.NotPaused,
-  });
-  return paused;
-}
 
 /** A Warning event for a failed reconcile, with the error's text (the controller logs and retries it). */
 export function recordFailure(
