@@ -67,7 +67,12 @@ export interface Harness {
 let portBase = 21000 + Math.floor(Math.random() * 20) * 1000;
 
 /** Starts the management plane; each harness gets its own slice of ports so files can run side by side. */
-export async function startHarness(options: DevProviderOptions = {}): Promise<Harness> {
+export interface HarnessOptions extends DevProviderOptions {
+  /** More controllers on the same manager (core controllers under test). */
+  setup?: (manager: Manager) => void;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const api = await startTestApiServer();
   await installCrds(api.client, clusterApiCrds());
   const minPort = portBase;
@@ -79,10 +84,12 @@ export async function startHarness(options: DevProviderOptions = {}): Promise<Ha
       registry,
       logger: silentLogger(),
     });
+    const { setup, ...providerOptions } = options;
     const provider = setupDevProvider(manager, {
-      ...options,
+      ...providerOptions,
       inMemory: { minPort, maxPort: minPort + 199, ...options.inMemory },
     });
+    setup?.(manager);
     const stopping = new AbortController();
     const running = manager.start(stopping.signal);
     return {
@@ -127,7 +134,7 @@ export async function startHarness(options: DevProviderOptions = {}): Promise<Ha
 }
 
 /** A harness for the enclosing `describe`, started before its tests and stopped after them. */
-export function useHarness(options: DevProviderOptions = {}): () => Harness {
+export function useHarness(options: HarnessOptions = {}): () => Harness {
   let h: Harness | undefined;
   before(async () => {
     h = await startHarness(options);

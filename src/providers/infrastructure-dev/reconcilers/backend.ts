@@ -38,12 +38,23 @@ export interface DevClusterBackend {
   reconcileDelete(scope: DevClusterScope): Promise<DeleteOutcome>;
 }
 
+/**
+ * What deleting a DevMachine needs: only the machine and the name of its Cluster. Its Machine, Cluster or
+ * DevCluster may be gone already (a namespace deleted at once, objects deleted out of order), and the
+ * infrastructure must still be released.
+ */
+export interface DevMachineDeleteScope {
+  clusterName: string;
+  devMachine: Stored<DevMachine>;
+  log: Logger;
+}
+
 export interface DevMachineBackend {
   readonly name: string;
   /** The provisioning conditions the Ready summary covers, for this machine. */
   provisioningConditions(scope: Pick<DevMachineScope, 'machine' | 'devMachine'>): readonly string[];
   reconcileNormal(scope: DevMachineScope): Promise<Result | undefined>;
-  reconcileDelete(scope: DevMachineScope): Promise<DeleteOutcome>;
+  reconcileDelete(scope: DevMachineDeleteScope): Promise<DeleteOutcome>;
 }
 
 /** Which backend a DevCluster/DevMachine asks for (`spec.backend.<name>`). */

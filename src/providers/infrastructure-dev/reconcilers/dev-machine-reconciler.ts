@@ -8,7 +8,13 @@ import {
   type Result,
 } from '../../../controller-runtime/controller/reconciler.js';
 import type { EventRecorder } from '../../../controller-runtime/events/event-recorder.js';
-import { removeFinalizer } from '../../../controller-runtime/helpers/finalizers.js';
+import {
+  addFinalizer,
+  hasFinalizer,
+  removeFinalizer,
+} from '../../../controller-runtime/helpers/finalizers.js';
+import type { Logger } from 'pino';
+import { Label } from '../../../core/api/v1beta2/well-known.js';
 import type { Machine } from '../../../core/api/v1beta2/machine-types.js';
 import { CommonCondition } from '../../../core/api/v1beta2/well-known.js';
 import type { DevCluster } from '../api/dev-cluster-types.js';
@@ -23,7 +29,7 @@ import {
 import type { DevMachineBackend } from './backend.js';
 import { DevClusterType } from './dev-cluster-reconciler.js';
 import { clusterOfMachine, getIfExists, MachineType, ownerOf, type Stored } from './owners.js';
-import { errorText, pickBackend, reconcileWithFinalizer, recordFailure } from './reconcile-support.js';
+import { errorText, pickBackend, recordFailure } from './reconcile-support.js';
 import { withPatch } from '../../../controller-runtime/helpers/with-patch.js';
 import { isPaused, setPausedCondition } from '../../../core/contract/paused.js';
 
@@ -63,6 +69,7 @@ export class DevMachineReconciler implements Reconciler {
       request.name,
     );
     if (!devMachine) return undefined;
+    if (devMachine.metadata.deletionTimestamp) return this.#reconcileDelete(devMachine, log);
     const machine = await ownerOf<Stored<Machine>>(client, devMachine, MachineType);
     if (!machine) {
       log.info('waiting for the Machine controller to set the owner reference');
@@ -87,13 +94,11 @@ export class DevMachineReconciler implements Reconciler {
         if (setPausedCondition(devMachine, isPaused(cluster, devMachine))) return undefined;
         backend = pickBackend(devMachine, this.#o.backends);
         if (!devCluster) {
-          // Nothing was provisioned without a DevCluster, so there is nothing to release either.
-          if (devMachine.metadata.deletionTimestamp) removeFinalizer(devMachine, DevMachineFinalizer);
-          else log.info({ cluster: cluster.metadata.name }, 'waiting for the DevCluster of the Cluster');
+          log.info({ cluster: cluster.metadata.name }, 'waiting for the DevCluster of the Cluster');
           return undefined;
         }
-        const scope = { cluster, devCluster, machine, devMachine, log };
-        return reconcileWithFinalizer(devMachine, DevMachineFinalizer, backend, scope);
+        addFinalizer(devMachine, DevMachineFinalizer);
+        return backend.reconcileNormal({ cluster, devCluster, machine, devMachine, log });
       },
       (error) => {
         if (error !== undefined) {
@@ -114,6 +119,34 @@ export class DevMachineReconciler implements Reconciler {
           targetType: DevMachineConditionType.Ready,
           forConditionTypes: backend.provisioningConditions({ machine, devMachine }),
         });
+      },
+    );
+  }
+
+  /**
+   * Deletion releases the infrastructure with what the DevMachine itself says (its cluster-name label), so it
+   * completes even when its Machine, Cluster or DevCluster are already gone.
+   */
+  async #reconcileDelete(devMachine: Stored<DevMachine>, log: Logger): Promise<Result | undefined> {
+    if (!hasFinalizer(devMachine, DevMachineFinalizer)) return undefined;
+    return withPatch(
+      this.#o.client,
+      devMachine,
+      OWNED_CONDITIONS,
+      async () => {
+        const backend = pickBackend(devMachine, this.#o.backends);
+        const clusterName = devMachine.metadata.labels?.[Label.ClusterName];
+        if (clusterName) {
+          const outcome = await backend.reconcileDelete({ clusterName, devMachine, log });
+          if (!outcome.done) return outcome.result;
+        }
+        removeFinalizer(devMachine, DevMachineFinalizer);
+        return undefined;
+      },
+      (error) => {
+        if (error === undefined) return;
+        recordFailure(this.#o.recorder, devMachine, 'ReconcileError', error);
+        this.#o.onError?.(devMachine, error);
       },
     );
   }

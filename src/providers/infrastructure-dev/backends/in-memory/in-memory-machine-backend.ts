@@ -20,7 +20,12 @@ import {
   InMemoryEtcdAnnotation,
   InMemoryProviderIDPrefix,
 } from '../../api/well-known.js';
-import type { DeleteOutcome, DevMachineBackend, DevMachineScope } from '../../reconcilers/backend.js';
+import type {
+  DeleteOutcome,
+  DevMachineBackend,
+  DevMachineDeleteScope,
+  DevMachineScope,
+} from '../../reconcilers/backend.js';
 import { getIfExists, type Stored } from '../../reconcilers/owners.js';
 import {
   failAtStep,
@@ -184,9 +189,9 @@ export class InMemoryMachineBackend implements DevMachineBackend {
       : undefined;
   }
 
-  async reconcileDelete(scope: DevMachineScope): Promise<DeleteOutcome> {
+  async reconcileDelete(scope: DevMachineDeleteScope): Promise<DeleteOutcome> {
     maybeFailApiCall(scope.devMachine, 'DeleteMachine', this.#random);
-    const workload = this.#o.cloud.get(workloadKeyOf(scope));
+    const workload = this.#o.cloud.get(`${scope.devMachine.metadata.namespace ?? ''}/${scope.clusterName}`);
     const name = scope.devMachine.metadata.name!;
     const instance = workload?.instance;
     if (workload && instance) {
