@@ -54,6 +54,14 @@ export interface PatchOptions extends WriteOptions {
   force?: boolean;
 }
 
+export interface SubresourceCreateOptions extends WriteOptions {
+  /**
+   * `false`: a 429/5xx answer with Retry-After is thrown at once instead of being retried after the wait, for
+   * subresources whose refusals are answers the caller reports (the eviction subresource's budget refusal).
+   */
+  retryAfter?: boolean;
+}
+
 export interface ApplyOptions extends WriteOptions {
   fieldManager: string;
   force?: boolean;
@@ -120,6 +128,23 @@ export interface Watcher {
     type: TypeRef,
     options?: WatchOptions,
   ): AsyncIterable<WatchEvent<T>>;
+}
+
+/**
+ * Creates through a subresource (controller-runtime's `SubResource(name).Create`). Apart from `Client` so that
+ * clients written before it still satisfy `Client`; code that evicts asks for `Client & SubresourceWriter`.
+ */
+export interface SubresourceWriter {
+  /**
+   * POSTs `body` to a subresource of the existing object `obj` names (apiVersion, kind, namespace, name), e.g.
+   * a policy/v1 Eviction to `pods/<name>/eviction`; resolves to the server's answer (an object or a Status).
+   */
+  createSubresource<R = unknown>(
+    obj: KubeObject,
+    subresource: string,
+    body: KubeObject,
+    options?: SubresourceCreateOptions,
+  ): Promise<R>;
 }
 
 /** Everything a reconciler does against the API. */

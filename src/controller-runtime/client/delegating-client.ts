@@ -8,6 +8,8 @@ import type {
   Patch,
   PatchOptions,
   Reader,
+  SubresourceCreateOptions,
+  SubresourceWriter,
   WriteOptions,
 } from './client.js';
 
@@ -15,12 +17,12 @@ import type {
  * A manager's client: reads from the informer cache (fast, eventually consistent), writes straight to the
  * API server. Kinds listed in `uncached` are read from the server (e.g. objects too many to cache).
  */
-export class DelegatingClient implements Client {
+export class DelegatingClient implements Client, SubresourceWriter {
   readonly #cache: Reader;
-  readonly #api: Client;
+  readonly #api: Client & SubresourceWriter;
   readonly #uncached: Set<string>;
 
-  constructor(options: { cache: Reader; api: Client; uncached?: TypeRef[] }) {
+  constructor(options: { cache: Reader; api: Client & SubresourceWriter; uncached?: TypeRef[] }) {
     this.#cache = options.cache;
     this.#api = options.api;
     this.#uncached = new Set((options.uncached ?? []).map((t) => `${t.kind}.${t.apiVersion}`));
@@ -60,6 +62,14 @@ export class DelegatingClient implements Client {
   }
   applyStatus<T extends KubeObject>(obj: T, options: ApplyOptions): Promise<T> {
     return this.#api.applyStatus(obj, options);
+  }
+  createSubresource<R = unknown>(
+    obj: KubeObject,
+    subresource: string,
+    body: KubeObject,
+    options?: SubresourceCreateOptions,
+  ): Promise<R> {
+    return this.#api.createSubresource<R>(obj, subresource, body, options);
   }
   delete(obj: KubeObject, options?: DeleteOptions): Promise<void> {
     return this.#api.delete(obj, options);

@@ -10,6 +10,8 @@ import type {
   ObjectList,
   Patch,
   PatchOptions,
+  SubresourceCreateOptions,
+  SubresourceWriter,
   WatchEvent,
   WatchOptions,
   Watcher,
@@ -37,7 +39,7 @@ export interface KubeClientOptions {
  * The API client: any kind, core or custom, addressed by `{ apiVersion, kind }` and mapped to URLs through
  * discovery. Talks plain JSON over HTTP/1.1 keep-alive; errors are the typed `ApiError` subclasses.
  */
-export class KubeClient implements Client, Watcher {
+export class KubeClient implements Client, SubresourceWriter, Watcher {
   readonly config: RestConfig;
   readonly transport: Transport;
   readonly mapper: RestMapper;
@@ -147,6 +149,16 @@ export class KubeClient implements Client, Watcher {
     );
   }
 
+  async createSubresource<R = unknown>(
+    obj: KubeObject,
+    subresource: string,
+    body: KubeObject,
+    options: SubresourceCreateOptions = {},
+  ): Promise<R> {
+    const path = await this.#objectPath(typeRefOf(obj), objectKeyOf(obj), subresource);
+    return await this.#write<R>('POST', 'create', path, body, options, undefined, options.retryAfter);
+  }
+
   async delete(obj: KubeObject, options: DeleteOptions = {}): Promise<void> {
     const path = await this.#objectPath(typeRefOf(obj), objectKeyOf(obj));
     await this.transport.requestJson({
@@ -231,6 +243,7 @@ export class KubeClient implements Client, Watcher {
     body: unknown,
     options: PatchOptions,
     contentType?: string,
+    retryAfter?: boolean,
   ): Promise<T> {
     const params = new URLSearchParams();
     const fieldManager = options.fieldManager ?? this.#fieldManager;
@@ -246,6 +259,7 @@ export class KubeClient implements Client, Watcher {
       contentType,
       verb,
       signal: options.signal,
+      retryAfter,
     });
     return res.body as T;
   }

@@ -31,6 +31,8 @@ export interface RequestSpec {
   signal?: AbortSignal;
   /** Watches and other streams: no overall timeout, the response is handed over unread. */
   stream?: boolean;
+  /** `false`: a 429/5xx with Retry-After is thrown at once, not retried (default: retried, as client-go). */
+  retryAfter?: boolean;
 }
 
 export interface JsonResponse {
@@ -98,7 +100,12 @@ export class Transport {
       if (code >= 200 && code < 300) return { statusCode: code, body };
       const retryAfter = retryAfterSeconds(res);
       const error = apiErrorFromStatus(code, body, res.headers['retry-after']);
-      if (retryAfter !== undefined && (code === 429 || code >= 500) && attempt < MAX_RETRY_AFTER_ATTEMPTS) {
+      if (
+        spec.retryAfter !== false &&
+        retryAfter !== undefined &&
+        (code === 429 || code >= 500) &&
+        attempt < MAX_RETRY_AFTER_ATTEMPTS
+      ) {
         await sleep(Math.min(retryAfter, 10) * 1000, undefined, { signal: spec.signal });
         continue;
       }

@@ -12,6 +12,8 @@ import type {
   ObjectList,
   Patch,
   PatchOptions,
+  SubresourceCreateOptions,
+  SubresourceWriter,
   WriteOptions,
 } from '../../client/client.js';
 import type { ApiError } from '../../client/errors.js';
@@ -28,6 +30,7 @@ export type FakeVerb =
   | 'patchStatus'
   | 'apply'
   | 'applyStatus'
+  | 'createSubresource'
   | 'delete'
   | 'deleteAllOf';
 
@@ -36,8 +39,10 @@ export interface FakeRequest {
   verb: FakeVerb;
   type: TypeRef;
   key?: ObjectKey;
-  /** The object sent by create/update/apply. */
+  /** The object sent by create/update/apply/createSubresource. */
   body?: KubeObject;
+  /** createSubresource: which one (`eviction`). */
+  subresource?: string;
   patch?: Patch;
   options?: unknown;
 }
@@ -63,10 +68,12 @@ export interface FakeClientOptions {
  * optimistic lock (ConflictError when stale); main-resource writes ignore `status` and status writes ignore
  * everything else; `metadata.generation` moves only when something other than metadata and status changes;
  * deleting an object with finalizers only sets `deletionTimestamp`, and it disappears once the last
- * finalizer is removed. Strategic merge patches are applied as JSON merge patches and server-side apply as
- * a merge of the applied fields; neither tracks field managers.
+ * finalizer is removed. `createSubresource` needs the parent to exist (NotFoundError otherwise); a Pod's
+ * `eviction` deletes the Pod (no disruption budgets: a reactor throwing `TooManyRequestsError` plays one),
+ * any other subresource answers with the body it was sent. Strategic merge patches are applied as JSON merge
+ * patches and server-side apply as a merge of the applied fields; neither tracks field managers.
  */
-export class FakeClient implements Client {
+export class FakeClient implements Client, SubresourceWriter {
   readonly requests: FakeRequest[] = [];
   readonly #objects = new Map<string, KubeObject>();
   readonly #reactors: FakeReactor[] = [];
@@ -224,6 +231,23 @@ export class FakeClient implements Client {
 
   async applyStatus<T extends KubeObject>(obj: T, options: ApplyOptions): Promise<T> {
     return this.#apply('applyStatus', obj, options) as Promise<T>;
+  }
+
+  async createSubresource<R = unknown>(
+    obj: KubeObject,
+    subresource: string,
+    body: KubeObject,
+    options?: SubresourceCreateOptions,
+  ): Promise<R> {
+    const type = typeRefOf(obj);
+    const key = objectKeyOf(obj);
+    await this.#record({ verb: 'createSubresource', type, key, subresource, body, options });
+    const current = this.#existing(type, key);
+    if (subresource === 'eviction' && type.kind === 'Pod' && parseApiVersion(type.apiVersion).group === '') {
+      if (!options?.dryRun) this.#deleteStored(type, key, current);
+      return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } as R;
+    }
+    return deepClone(body) as R;
   }
 
   async delete(obj: KubeObject, options?: DeleteOptions): Promise<void> {

@@ -1,0 +1,25 @@
+// The node drain of the Machine controller's deletion: cordon, then one pass per reconcile until `done`.
+export {
+  Drainer,
+  type DrainerOptions,
+  type DrainTarget,
+  type NamespaceLabels,
+  isNodeUnreachable,
+} from './drainer.js';
+export { type DrainResult, drainCompleted, drainConditionMessage, podListToString } from './drain-result.js';
+export {
+  type ClassifiedPod,
+  DrainBehavior,
+  DrainError,
+  type MachineDrainRuleLike,
+  type Pod,
+  type PodDrainStatus,
+} from './drain-types.js';
+export {
+  drainLabelStatus,
+  machineDrainRuleAppliesToMachine,
+  machineDrainRuleAppliesToPod,
+  machineDrainRulesForMachine,
+  podDrainBehavior,
+} from './machine-drain-rules.js';
+export { MIRROR_POD_ANNOTATION } from './pod-filters.js';
