@@ -35,6 +35,7 @@ import {
 import { BootstrapConfig, InfraMachine } from '../../contract/accessors.js';
 import type { ContractReference, ContractResolver } from '../../contract/contract-version.js';
 import { isPaused, setPausedCondition } from '../../contract/paused.js';
+import type { CoreMetrics } from '../../metrics/core-metrics.js';
 import type { Stored } from '../cluster/cluster-scope.js';
 import type { ExternalTracker } from '../external-tracker.js';
 import {
@@ -62,6 +63,7 @@ export interface MachineReconcilerOptions {
   now?: () => number;
   /** Node deletion is retried for this long before giving up (upstream `nodeDeletionTimeoutSeconds` default 10 s). */
   nodeDeletionTimeoutMs?: number;
+  metrics?: CoreMetrics;
 }
 
 interface External {
@@ -283,6 +285,12 @@ export class MachineReconciler implements Reconciler {
     const infra = s.infra.object;
     if (!infra) {
       const wasProvisioned = status.initialization?.infrastructureProvisioned === true;
+      if (
+        wasProvisioned &&
+        getCondition(machine, MachineCondition.InfrastructureReady)?.reason !==
+          MachineReason.InfrastructureDeleted
+      )
+        this.#o.metrics?.machineFailures.inc({ reason: MachineReason.InfrastructureDeleted });
       setCondition(machine, {
         type: MachineCondition.InfrastructureReady,
         status: wasProvisioned ? 'False' : 'Unknown',
@@ -357,6 +365,8 @@ export class MachineReconciler implements Reconciler {
     s.node = node;
     if (!node) {
       const hadNode = !!machine.status?.nodeRef?.name;
+      if (hadNode && getCondition(machine, MachineCondition.NodeReady)?.reason !== MachineReason.NodeDeleted)
+        this.#o.metrics?.machineFailures.inc({ reason: MachineReason.NodeDeleted });
       setNodeConditions(
         machine,
         nodeConditions(
@@ -384,7 +394,20 @@ export class MachineReconciler implements Reconciler {
       const patched = await client.patch<Node>(node, { type: 'merge', data: patch });
       s.node = patched;
     }
+    const wasReady = getCondition(machine, MachineCondition.NodeReady)?.status === 'True';
     setNodeConditions(machine, nodeConditions(s.node));
+    // Provisioning time: from the Machine's creation to the first time its Node is Ready.
+    if (
+      !wasReady &&
+      getCondition(machine, MachineCondition.NodeReady)?.status === 'True' &&
+      machine.metadata.creationTimestamp
+    ) {
+      const seconds = (this.#now() - Date.parse(machine.metadata.creationTimestamp)) / 1000;
+      this.#o.metrics?.machineProvisioning.observe(
+        { cluster_namespace: machine.metadata.namespace ?? '' },
+        Math.max(0, seconds),
+      );
+    }
     return undefined;
   }
 

@@ -6,12 +6,14 @@ import type { Controller } from '../../../controller-runtime/controller/controll
 import { API_VERSION } from '../../api/v1beta2/group.js';
 import { Label } from '../../api/v1beta2/well-known.js';
 import { ContractResolver } from '../../contract/contract-version.js';
+import type { CoreMetrics } from '../../metrics/core-metrics.js';
 import { ExternalTracker } from '../external-tracker.js';
 import { MachineReconciler, MachineType } from './machine-reconciler.js';
 import type { WorkloadAccess } from './workload-access.js';
 
 export interface MachineControllerOptions {
   workload: WorkloadAccess;
+  metrics?: CoreMetrics;
   /** Upstream's --machine-concurrency default is 100. */
   maxConcurrentReconciles?: number;
 }
@@ -32,6 +34,7 @@ export function setupMachineController(manager: Manager, options: MachineControl
     resolver: new ContractResolver(manager.client),
     tracker,
     workload: options.workload,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     enqueue: (m) => built.controller?.queue.add(keyString(m)),
   });
   const controller = new ControllerBuilder(manager)
