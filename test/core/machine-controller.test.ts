@@ -2,13 +2,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { CertificateAuthority } from '../../src/pki/index.js';
 import {
-  b64,
   CLUSTER,
   condition,
-  createBootstrapData,
-  DEV_CLUSTER,
   DEV_MACHINE,
   eventually,
   getObj,
@@ -18,7 +14,7 @@ import {
   useHarness,
   workloadClient,
 } from '../providers/infrastructure-dev/harness.js';
-import { setupCore } from './core-helpers.js';
+import { applyPlainCluster, setupCore } from './core-helpers.js';
 
 const run = promisify(execFile);
 
@@ -29,69 +25,10 @@ describe('Machine controller: Machines become Nodes of a simulated workload clus
     const h = harness();
     const ns = await h.namespace();
     const name = 'm1';
-    const step = { provisioning: { startupDuration: '0s' } };
-    await h.client.create({
-      apiVersion: CLUSTER.apiVersion,
-      kind: 'Cluster',
-      metadata: { name, namespace: ns },
-      spec: { infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DevCluster', name } },
-    });
-    await h.client.create({
-      apiVersion: DEV_CLUSTER.apiVersion,
-      kind: 'DevCluster',
-      metadata: { name, namespace: ns },
-      spec: { backend: { inMemory: {} } },
-    });
-    const ca = await CertificateAuthority.create({ commonName: 'kubernetes', keyAlgorithm: 'ECDSA-P256' });
-    const etcdCa = await CertificateAuthority.create({ commonName: 'etcd-ca', keyAlgorithm: 'ECDSA-P256' });
-    for (const [suffix, authority] of [
-      ['ca', ca],
-      ['etcd', etcdCa],
-    ] as const)
-      await h.client.create({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        type: 'cluster.x-k8s.io/secret',
-        metadata: {
-          name: `${name}-${suffix}`,
-          namespace: ns,
-          labels: { 'cluster.x-k8s.io/cluster-name': name },
-        },
-        data: { 'tls.crt': b64(authority.certificatePem), 'tls.key': b64(authority.keyPair.privateKeyPem) },
-      });
-    const c = { namespace: ns, name, cluster: {} as Obj, ca, etcdCa };
-    // Machines as a user would write them without a control plane provider: data Secret names, no owner references.
-    for (const [machine, controlPlane] of [
-      ['m1-cp-0', true],
-      ['m1-w-0', false],
-    ] as const) {
-      await createBootstrapData(h, c, machine);
-      await h.client.create({
-        apiVersion: MACHINE.apiVersion,
-        kind: 'Machine',
-        metadata: {
-          name: machine,
-          namespace: ns,
-          labels: controlPlane ? { 'cluster.x-k8s.io/control-plane': '' } : {},
-        },
-        spec: {
-          clusterName: name,
-          version: 'v1.33.1',
-          bootstrap: { dataSecretName: `${machine}-bootstrap` },
-          infrastructureRef: {
-            apiGroup: 'infrastructure.cluster.x-k8s.io',
-            kind: 'DevMachine',
-            name: machine,
-          },
-        },
-      });
-      await h.client.create({
-        apiVersion: DEV_MACHINE.apiVersion,
-        kind: 'DevMachine',
-        metadata: { name: machine, namespace: ns },
-        spec: { backend: { inMemory: { vm: step, node: step, etcd: step, apiServer: step } } },
-      });
-    }
+    const c = await applyPlainCluster(h, ns, name, [
+      { name: 'm1-cp-0', controlPlane: true },
+      { name: 'm1-w-0' },
+    ]);
 
     const cluster = await eventually(
       'Cluster Available',

@@ -26,6 +26,7 @@ import type { Cluster } from '../../api/v1beta2/cluster-types.js';
 import { API_VERSION } from '../../api/v1beta2/group.js';
 import { type Machine, MachinePhase } from '../../api/v1beta2/machine-types.js';
 import {
+  Annotation,
   AnnotationPrefix,
   Finalizer,
   Label,
@@ -48,10 +49,13 @@ import {
   nodeSyncPatch,
   setNodeConditions,
 } from './machine-node.js';
+import { Drainer, drainConditionMessage, type MachineDrainRuleLike } from './drain/index.js';
 import type { WorkloadAccess } from './workload-access.js';
 
 export const MachineType: TypeRef = { apiVersion: API_VERSION, kind: 'Machine' };
 const ClusterType: TypeRef = { apiVersion: API_VERSION, kind: 'Cluster' };
+const MachineDrainRuleType: TypeRef = { apiVersion: API_VERSION, kind: 'MachineDrainRule' };
+const NamespaceType: TypeRef = { apiVersion: 'v1', kind: 'Namespace' };
 
 export interface MachineReconcilerOptions {
   client: Client;
@@ -64,6 +68,8 @@ export interface MachineReconcilerOptions {
   /** Node deletion is retried for this long before giving up (upstream `nodeDeletionTimeoutSeconds` default 10 s). */
   nodeDeletionTimeoutMs?: number;
   metrics?: CoreMetrics;
+  /** While a drain is not complete the Machine comes back after this long (upstream: 20 s). */
+  drainRequeueMs?: number;
 }
 
 interface External {
@@ -511,6 +517,63 @@ export class MachineReconciler implements Reconciler {
 
   // ------------------------------------------------------------------------------------------ deletion
 
+  /**
+   * Cordon and drain the Node before the infrastructure goes, unless there is no Node, the Machine opts out
+   * (`machine.cluster.x-k8s.io/exclude-node-draining`), the Cluster is being deleted, or
+   * `spec.deletion.nodeDrainTimeoutSeconds` has passed since draining started. Returns the requeue while the
+   * drain is not complete; the `Deleting` condition lists what it waits for.
+   */
+  async #drain(s: Scope, now: string): Promise<Result | undefined> {
+    const { machine, cluster } = s;
+    const nodeName = machine.status?.nodeRef?.name;
+    if (!nodeName || !cluster.metadata.uid || cluster.metadata.deletionTimestamp) return undefined;
+    if (Annotation.ExcludeNodeDraining in (machine.metadata.annotations ?? {})) return undefined;
+    const status = (machine.status ??= {});
+    const startedAt = status.deletion?.nodeDrainStartTime ?? now;
+    const timeoutSeconds = machine.spec?.deletion?.nodeDrainTimeoutSeconds ?? 0;
+    if (timeoutSeconds > 0 && this.#now() - Date.parse(startedAt) > timeoutSeconds * 1000) {
+      s.log.info(
+        { node: nodeName, timeoutSeconds },
+        'nodeDrainTimeout exceeded; continuing deletion without draining',
+      );
+      return undefined;
+    }
+    status.deletion = { ...status.deletion, nodeDrainStartTime: startedAt };
+    s.deletingReason = MachineReason.DeletingDrainingNode;
+    const key = { namespace: cluster.metadata.namespace ?? '', name: cluster.metadata.name ?? '' };
+    let client;
+    try {
+      client = this.#o.workload.getClient(key);
+    } catch {
+      s.deletingMessage = `Drain not completed yet (started at ${startedAt}):\n* Remote connection not established yet`;
+      return { requeueAfterMs: this.#o.drainRequeueMs ?? 20_000 };
+    }
+    const drainer = new Drainer({ client, now: this.#now });
+    try {
+      await drainer.cordon(nodeName);
+    } catch (err) {
+      if (isNotFound(err)) return undefined; // The Node is gone: nothing to drain.
+      throw err;
+    }
+    const rules = (
+      await this.#o.client.list<Stored<MachineDrainRuleLike & KubeObject>>(MachineDrainRuleType, {
+        namespace: machine.metadata.namespace,
+      })
+    ).items;
+    const namespaceLabels = async (ns: string): Promise<Record<string, string> | undefined> => {
+      try {
+        return (await client.get(NamespaceType, { name: ns })).metadata.labels ?? {};
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    };
+    const result = await drainer.drain({ nodeName, machine, cluster }, rules, namespaceLabels);
+    if (result.done) return undefined;
+    s.deletingMessage = drainConditionMessage(result, new Date(startedAt));
+    return { requeueAfterMs: this.#o.drainRequeueMs ?? 20_000 };
+  }
+
   async #reconcileDelete(s: Scope): Promise<Result | undefined> {
     const { machine } = s;
     if (!hasFinalizer(machine, Finalizer.Machine)) return undefined;
@@ -528,6 +591,8 @@ export class MachineReconciler implements Reconciler {
       s.deletingMessage = `Waiting for pre-drain hooks to succeed (hooks: ${preDrain.join(',')})`;
       return undefined;
     }
+    const drain = await this.#drain(s, now);
+    if (drain) return drain;
     const preTerminate = hooks(AnnotationPrefix.PreTerminateDeleteHook);
     if (preTerminate.length) {
       status.deletion = {

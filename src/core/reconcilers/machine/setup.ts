@@ -14,6 +14,8 @@ import type { WorkloadAccess } from './workload-access.js';
 export interface MachineControllerOptions {
   workload: WorkloadAccess;
   metrics?: CoreMetrics;
+  /** While a drain is not complete the Machine comes back after this long (upstream: 20 s). */
+  drainRequeueMs?: number;
   /** Upstream's --machine-concurrency default is 100. */
   maxConcurrentReconciles?: number;
 }
@@ -35,6 +37,7 @@ export function setupMachineController(manager: Manager, options: MachineControl
     tracker,
     workload: options.workload,
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.drainRequeueMs ? { drainRequeueMs: options.drainRequeueMs } : {}),
     enqueue: (m) => built.controller?.queue.add(keyString(m)),
   });
   const controller = new ControllerBuilder(manager)

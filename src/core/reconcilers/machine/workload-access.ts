@@ -1,5 +1,5 @@
 import type { KubeObject, TypeRef } from '../../../controller-runtime/api/object.js';
-import type { Client } from '../../../controller-runtime/client/client.js';
+import type { Client, SubresourceWriter } from '../../../controller-runtime/client/client.js';
 
 /** A Cluster, by namespace and name. */
 export interface ClusterRef {
@@ -12,7 +12,7 @@ export interface ClusterRef {
  * once when the cluster is not connected, never waiting) and Node events from it.
  */
 export interface WorkloadAccess {
-  getClient(cluster: ClusterRef): Client;
+  getClient(cluster: ClusterRef): Client & SubresourceWriter;
   /** Told when a cluster connects or disconnects, so its Machines are looked at again at once. */
   onConnectionChange?(listener: (cluster: ClusterRef, connected: boolean) => void): () => void;
   watch(
