@@ -2,6 +2,7 @@ import { startEmbeddedApiServer, type EmbeddedApiServer } from '../apiserver/emb
 import { KubeClient } from '../controller-runtime/client/kube-client.js';
 import { Manager } from '../controller-runtime/manager/manager.js';
 import { type DevProvider, setupDevProvider } from '../providers/infrastructure-dev/setup.js';
+import { setupCoreControllers } from './core-controllers.js';
 import { clusterApiCrds } from './crds.js';
 import { resolveDataDir } from './data-dir.js';
 import { inProcessAdmission } from './in-process-admission.js';
@@ -75,6 +76,7 @@ export async function up(options: UpOptions): Promise<RunningManagementPlane> {
           : {}),
       },
     });
+    setupCoreControllers(manager);
     const stop = new AbortController();
     const running = manager.start(stop.signal);
     controllers = { manager, stop, running };
@@ -104,10 +106,10 @@ export async function up(options: UpOptions): Promise<RunningManagementPlane> {
   };
 }
 
-/** `controllers: DevCluster, DevMachine (in-memory workload endpoints on 127.0.0.1:20000-30000)`. */
+/** `controllers: Cluster, Machine, DevCluster, DevMachine (in-memory workload endpoints on 127.0.0.1:20000-30000)`. */
 function describeControllers(dev: DevProvider): string {
   const ports = dev.cloud.ports;
-  return `controllers: DevCluster, DevMachine (in-memory workload endpoints on ${ports.host}:${ports.minPort}-${ports.maxPort})`;
+  return `controllers: Cluster, Machine, DevCluster, DevMachine (in-memory workload endpoints on ${ports.host}:${ports.minPort}-${ports.maxPort})`;
 }
 
 /** `12 Cluster API CRDs: 12 created` / `12 Cluster API CRDs: 1 updated, 11 unchanged`. */

@@ -3,6 +3,7 @@ import { ControllerBuilder } from '../../../controller-runtime/controller/builde
 import { mapToOwner } from '../../../controller-runtime/controller/handlers.js';
 import type { Request } from '../../../controller-runtime/controller/reconciler.js';
 import type { Manager } from '../../../controller-runtime/manager/manager.js';
+import type { Controller } from '../../../controller-runtime/controller/controller.js';
 import type { NewCondition } from '../../../controller-runtime/conditions/index.js';
 import type { Cluster } from '../../api/v1beta2/cluster-types.js';
 import { Label } from '../../api/v1beta2/well-known.js';
@@ -30,7 +31,7 @@ const toClusterByLabel = (obj: KubeObject): Request[] => {
 };
 
 /** Registers the Cluster controller with the manager. */
-export function setupClusterController(manager: Manager, options: ClusterControllerOptions = {}): void {
+export function setupClusterController(manager: Manager, options: ClusterControllerOptions = {}): Controller {
   const tracker = new ExternalTracker(manager.cache, mapToOwner(ClusterType, { onlyController: false }));
   const controller = new ControllerBuilder(manager)
     .named('cluster')
@@ -49,4 +50,5 @@ export function setupClusterController(manager: Manager, options: ClusterControl
       }),
     );
   tracker.controller = controller;
+  return controller;
 }

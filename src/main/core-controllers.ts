@@ -1,0 +1,63 @@
+import { keyString } from '../controller-runtime/api/object.js';
+import type { Manager } from '../controller-runtime/manager/manager.js';
+import { ClusterCache, type ClusterCacheOptions } from '../core/cluster-cache/cluster-cache.js';
+import {
+  DEFAULT_REMOTE_CONNECTION_GRACE_PERIOD_MS,
+  remoteConnectionProbeCondition,
+} from '../core/cluster-cache/remote-connection-probe.js';
+import { CoreMetrics } from '../core/metrics/core-metrics.js';
+import { setupClusterController } from '../core/reconcilers/cluster/setup.js';
+import { setupMachineController } from '../core/reconcilers/machine/setup.js';
+
+export interface CoreControllersOptions {
+  /** Cluster cache tuning (tests shorten the intervals); upstream's defaults otherwise. */
+  clusterCache?: Omit<ClusterCacheOptions, 'managementClient' | 'registry'>;
+  /** Machine drain requeue (upstream: 20 s). */
+  drainRequeueMs?: number;
+}
+
+export interface CoreControllers {
+  clusterCache: ClusterCache;
+  metrics: CoreMetrics;
+}
+
+/**
+ * The Cluster API core controllers built so far, on one manager: the cluster cache, the Cluster and Machine
+ * controllers, and the SLI metrics. `RemoteConnectionProbe` is computed from the cache's health state, and a
+ * Cluster is looked at again when its probes have failed for the grace period (upstream's
+ * `--remote-connection-grace-period`, 50 s).
+ */
+export function setupCoreControllers(
+  manager: Manager,
+  options: CoreControllersOptions = {},
+): CoreControllers {
+  const clusterCache = new ClusterCache({
+    ...options.clusterCache,
+    managementClient: manager.apiClient,
+    registry: manager.registry,
+  });
+  clusterCache.setupWithManager(manager);
+  const metrics = new CoreMetrics(manager.registry, (type) => manager.cache.getInformer(type).store.values());
+  const clusters = setupClusterController(manager, {
+    remoteConnectionProbe: (cluster) =>
+      remoteConnectionProbeCondition(
+        clusterCache.healthState({
+          namespace: cluster.metadata.namespace ?? '',
+          name: cluster.metadata.name ?? '',
+        }),
+        Date.now(),
+        DEFAULT_REMOTE_CONNECTION_GRACE_PERIOD_MS,
+        cluster.status?.conditions?.find((c) => c.type === 'RemoteConnectionProbe'),
+      ),
+  });
+  const requeue = (cluster: { namespace: string; name: string }): void =>
+    clusters.queue.add(keyString(cluster));
+  clusterCache.onConnectionChange(requeue);
+  clusterCache.onProbeFailure(DEFAULT_REMOTE_CONNECTION_GRACE_PERIOD_MS, requeue);
+  setupMachineController(manager, {
+    workload: clusterCache,
+    metrics,
+    ...(options.drainRequeueMs ? { drainRequeueMs: options.drainRequeueMs } : {}),
+  });
+  return { clusterCache, metrics };
+}
