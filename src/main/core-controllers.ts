@@ -7,6 +7,7 @@ import {
 } from '../core/cluster-cache/remote-connection-probe.js';
 import { CoreMetrics } from '../core/metrics/core-metrics.js';
 import { setupClusterController } from '../core/reconcilers/cluster/setup.js';
+import { setupMachineHealthCheckController } from '../core/reconcilers/machine-health-check/setup.js';
 import { setupMachineController } from '../core/reconcilers/machine/setup.js';
 
 export interface CoreControllersOptions {
@@ -22,8 +23,8 @@ export interface CoreControllers {
 }
 
 /**
- * The Cluster API core controllers built so far, on one manager: the cluster cache, the Cluster and Machine
- * controllers, and the SLI metrics. `RemoteConnectionProbe` is computed from the cache's health state, and a
+ * The Cluster API core controllers built so far, on one manager: the cluster cache, the Cluster, Machine and
+ * MachineHealthCheck controllers, and the SLI metrics. `RemoteConnectionProbe` is computed from the cache's health state, and a
  * Cluster is looked at again when its probes have failed for the grace period (upstream's
  * `--remote-connection-grace-period`, 50 s).
  */
@@ -59,5 +60,6 @@ export function setupCoreControllers(
     metrics,
     ...(options.drainRequeueMs ? { drainRequeueMs: options.drainRequeueMs } : {}),
   });
+  setupMachineHealthCheckController(manager, { workload: clusterCache, metrics });
   return { clusterCache, metrics };
 }

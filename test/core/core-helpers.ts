@@ -26,6 +26,7 @@ import {
 export interface PlainMachine {
   name: string;
   controlPlane?: boolean;
+  labels?: Record<string, string>;
   /** Extra Machine spec fields (deletion timeouts, ...). */
   spec?: Record<string, unknown>;
 }
@@ -80,7 +81,7 @@ export async function applyPlainCluster(
       metadata: {
         name: m.name,
         namespace: ns,
-        labels: m.controlPlane ? { 'cluster.x-k8s.io/control-plane': '' } : {},
+        labels: { ...m.labels, ...(m.controlPlane ? { 'cluster.x-k8s.io/control-plane': '' } : {}) },
       },
       spec: {
         clusterName: name,

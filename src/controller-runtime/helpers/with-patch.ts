@@ -12,7 +12,7 @@ export async function withPatch<T extends KubeObject>(
   obj: T,
   ownedConditions: readonly string[],
   body: () => Promise<Result | undefined>,
-  finish: (error: unknown) => void,
+  finish?: (error: unknown) => void,
 ): Promise<Result | undefined> {
   const helper = PatchHelper.create(obj, client);
   let result: Result | undefined;
@@ -22,7 +22,7 @@ export async function withPatch<T extends KubeObject>(
   } catch (error) {
     failure = { error };
   }
-  finish(failure?.error);
+  finish?.(failure?.error);
   try {
     await helper.patch(obj, { ownedConditions });
   } catch (patchError) {
