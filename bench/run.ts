@@ -1,8 +1,8 @@
 /**
  * Benchmark of the embedded API server, its storage layer and etcd 3.4 under the same load, printed side by
  * side, then of the controller-runtime engine: `npm run bench` (add `-- --quick` for a short run,
- * `-- --no-etcd` to skip the reference, `-- --only controller`, `-- --only api` or `-- --only inmemory` for
- * one section).
+ * `-- --no-etcd` to skip the reference, `-- --only controller`, `-- --only api`, `-- --only inmemory` or
+ * `-- --only core` for one section).
  */
 import { cpus } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { RevisionedStore } from '../src/apiserver/storage/index.js';
 import { startApiServer, type ApiServerProcess } from './api-server-process.js';
 import { runControllerBench } from './controller-bench.js';
 import { runInMemoryBench } from './in-memory-bench.js';
+import { runCoreBench } from './core-bench.js';
 import { ensureEtcd, etcdCasUpdate, etcdPut, startEtcd } from './etcd.js';
 import type { HttpClient } from './http-client.js';
 import { closedLoop } from './load.js';
@@ -21,7 +22,7 @@ import { printTable } from './table.js';
 
 const quick = process.argv.includes('--quick');
 const withEtcd = !process.argv.includes('--no-etcd');
-const SECTIONS = ['api', 'controller', 'inmemory'] as const;
+const SECTIONS = ['api', 'controller', 'inmemory', 'core'] as const;
 type Section = (typeof SECTIONS)[number];
 /** `--only controller` / `--only=api`: run one section; default all. */
 function onlySection(argv: readonly string[]): Section | undefined {
@@ -260,6 +261,7 @@ async function main(): Promise<void> {
   if (runs('api')) await apiSection();
   if (runs('controller')) await runControllerBench({ quick });
   if (runs('inmemory')) await runInMemoryBench({ quick });
+  if (runs('core')) await runCoreBench({ quick });
 }
 
 async function apiSection(): Promise<void> {

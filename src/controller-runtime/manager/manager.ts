@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TypeRef } from '../api/object.js';
@@ -159,6 +160,8 @@ export class Manager {
       stopAll.abort();
     };
     const stopAll = new AbortController();
+    // Every controller and runnable listens on these; dozens of listeners are expected, not a leak.
+    setMaxListeners(0, cacheStop.signal, leaderStop.signal, stopAll.signal);
     const onSignal = (): void => stopAll.abort();
     if (signal.aborted) stopAll.abort();
     else signal.addEventListener('abort', onSignal, { once: true });
