@@ -6,9 +6,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setupClusterController } from '../../src/core/reconcilers/cluster/setup.js';
-import { CertificateAuthority } from '../../src/pki/index.js';
+import { applyPlainCluster } from './core-helpers.js';
 import {
-  b64,
   CLUSTER,
   condition,
   createMachine,
@@ -31,36 +30,9 @@ describe('Cluster controller with the in-memory provider', () => {
     const h = harness();
     const ns = await h.namespace();
     const name = 'core';
-    // What a user applies: a Cluster and its DevCluster (no owner reference: the Cluster controller sets it), and the CA.
-    await h.client.create({
-      apiVersion: CLUSTER.apiVersion,
-      kind: 'Cluster',
-      metadata: { name, namespace: ns },
-      spec: { infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DevCluster', name } },
-    });
-    await h.client.create({
-      apiVersion: DEV_CLUSTER.apiVersion,
-      kind: 'DevCluster',
-      metadata: { name, namespace: ns },
-      spec: { backend: { inMemory: {} } },
-    });
-    const ca = await CertificateAuthority.create({ commonName: 'kubernetes', keyAlgorithm: 'ECDSA-P256' });
-    const etcdCa = await CertificateAuthority.create({ commonName: 'etcd-ca', keyAlgorithm: 'ECDSA-P256' });
-    for (const [suffix, authority] of [
-      ['ca', ca],
-      ['etcd', etcdCa],
-    ] as const)
-      await h.client.create({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        type: 'cluster.x-k8s.io/secret',
-        metadata: {
-          name: `${name}-${suffix}`,
-          namespace: ns,
-          labels: { 'cluster.x-k8s.io/cluster-name': name },
-        },
-        data: { 'tls.crt': b64(authority.certificatePem), 'tls.key': b64(authority.keyPair.privateKeyPem) },
-      });
+    // What a user applies: a Cluster and its DevCluster (no owner reference: the Cluster controller sets it), and the CAs.
+    const applied = await applyPlainCluster(h, ns, name, []);
+    const { ca, etcdCa } = applied;
 
     const provisioned = await eventually('Cluster Provisioned', async () => {
       const c = await getObj(h, CLUSTER, ns, name);
