@@ -7,7 +7,9 @@ import {
 } from '../core/cluster-cache/remote-connection-probe.js';
 import { CoreMetrics } from '../core/metrics/core-metrics.js';
 import { setupClusterController } from '../core/reconcilers/cluster/setup.js';
+import { setupMachineDeploymentController } from '../core/reconcilers/machine-deployment/setup.js';
 import { setupMachineHealthCheckController } from '../core/reconcilers/machine-health-check/setup.js';
+import { setupMachineSetController } from '../core/reconcilers/machine-set/setup.js';
 import { setupMachineController } from '../core/reconcilers/machine/setup.js';
 
 export interface CoreControllersOptions {
@@ -23,8 +25,8 @@ export interface CoreControllers {
 }
 
 /**
- * The Cluster API core controllers built so far, on one manager: the cluster cache, the Cluster, Machine and
- * MachineHealthCheck controllers, and the SLI metrics. `RemoteConnectionProbe` is computed from the cache's health state, and a
+ * The Cluster API core controllers built so far, on one manager: the cluster cache, the Cluster, Machine,
+ * MachineSet, MachineDeployment and MachineHealthCheck controllers, and the SLI metrics. `RemoteConnectionProbe` is computed from the cache's health state, and a
  * Cluster is looked at again when its probes have failed for the grace period (upstream's
  * `--remote-connection-grace-period`, 50 s).
  */
@@ -61,5 +63,7 @@ export function setupCoreControllers(
     ...(options.drainRequeueMs ? { drainRequeueMs: options.drainRequeueMs } : {}),
   });
   setupMachineHealthCheckController(manager, { workload: clusterCache, metrics });
+  setupMachineSetController(manager);
+  setupMachineDeploymentController(manager);
   return { clusterCache, metrics };
 }
