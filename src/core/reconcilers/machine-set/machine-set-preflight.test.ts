@@ -29,43 +29,41 @@ const controlPlane = (spec: string, status?: { version?: string; versions?: stri
     : {}),
 });
 
-const cluster = (topologyVersion?: string, annotations?: Record<string, string>): Stored<Cluster> =>
-  ({
-    metadata: { name: 'c', namespace: 'ns', ...(annotations ? { annotations } : {}) },
-    spec: {
-      controlPlaneRef: { apiGroup: 'controlplane.cluster.x-k8s.io', kind: 'KubeadmControlPlane', name: 'cp' },
-      ...(topologyVersion ? { topology: { classRef: { name: 'cc' }, version: topologyVersion } } : {}),
-    },
-  });
+const cluster = (topologyVersion?: string, annotations?: Record<string, string>): Stored<Cluster> => ({
+  metadata: { name: 'c', namespace: 'ns', ...(annotations ? { annotations } : {}) },
+  spec: {
+    controlPlaneRef: { apiGroup: 'controlplane.cluster.x-k8s.io', kind: 'KubeadmControlPlane', name: 'cp' },
+    ...(topologyVersion ? { topology: { classRef: { name: 'cc' }, version: topologyVersion } } : {}),
+  },
+});
 
-const machineSet = (version: string | undefined, kubeadm = false): Stored<MachineSet> =>
-  ({
-    metadata: { name: 'ms', namespace: 'ns' },
-    spec: {
-      clusterName: 'c',
-      selector: {},
-      template: {
-        spec: {
-          clusterName: 'c',
-          ...(version ? { version } : {}),
-          bootstrap: kubeadm
-            ? {
-                configRef: {
-                  apiGroup: 'bootstrap.cluster.x-k8s.io',
-                  kind: 'KubeadmConfigTemplate',
-                  name: 't',
-                },
-              }
-            : { dataSecretName: 's' },
-          infrastructureRef: {
-            apiGroup: 'infrastructure.cluster.x-k8s.io',
-            kind: 'DevMachineTemplate',
-            name: 't',
-          },
+const machineSet = (version: string | undefined, kubeadm = false): Stored<MachineSet> => ({
+  metadata: { name: 'ms', namespace: 'ns' },
+  spec: {
+    clusterName: 'c',
+    selector: {},
+    template: {
+      spec: {
+        clusterName: 'c',
+        ...(version ? { version } : {}),
+        bootstrap: kubeadm
+          ? {
+              configRef: {
+                apiGroup: 'bootstrap.cluster.x-k8s.io',
+                kind: 'KubeadmConfigTemplate',
+                name: 't',
+              },
+            }
+          : { dataSecretName: 's' },
+        infrastructureRef: {
+          apiGroup: 'infrastructure.cluster.x-k8s.io',
+          kind: 'DevMachineTemplate',
+          name: 't',
         },
       },
     },
-  });
+  },
+});
 
 const input = (o: Partial<PreflightInput>): PreflightInput => ({
   cluster: cluster(),
