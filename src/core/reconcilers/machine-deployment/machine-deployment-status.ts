@@ -18,7 +18,6 @@ import {
   MachineCondition,
   MachineDeploymentCondition as Cond,
   MachineDeploymentReason as Reason,
-  MachineReason,
 } from '../../api/v1beta2/well-known.js';
 import { isSelectorError, labelSelectorAsSelector } from '../../webhooks/util/label-selector.js';
 import type { Stored } from '../cluster/cluster-scope.js';
@@ -30,11 +29,8 @@ import {
   rollingUpdateParams,
 } from './rollout-limits.js';
 import { statusSum } from './rollout-planner.js';
+import { aggregateStaleMachines, namesMessage } from '../stale-machines.js';
 
-/** Machines deleting for longer than this are called out in ScalingDown and Deleting messages. */
-const STALE_DELETION_MS = 15 * 60_000;
-/** A Machine draining longer than this has its drain trouble named. */
-const STALE_DRAIN_MS = 5 * 60_000;
 /** New Machines get this long to report UpToDate before they count in MachinesUpToDate. */
 const UP_TO_DATE_GRACE_MS = 10_000;
 
@@ -237,7 +233,7 @@ function setScalingDown(s: MachineDeploymentScope): void {
   const current = currentReplicas(s);
   if (current > desired) {
     let message = `Scaling down from ${current} to ${desired} replicas`;
-    const stale = staleMachinesMessage(s.machines, s.now);
+    const stale = aggregateStaleMachines(s.machines, s.now);
     if (stale) message += `\n* ${stale}`;
     setCondition(md, { type: Cond.ScalingDown, status: 'True', reason: Reason.ScalingDown, message });
     return;
@@ -297,7 +293,7 @@ function setRemediating(s: MachineDeploymentScope): void {
       status: 'False',
       reason: Reason.NotRemediating,
       message: unhealthy.length
-        ? `${machinesNoun(unhealthy)} ${unhealthy.length === 1 ? 'is' : 'are'} not healthy (not to be remediated by MachineDeployment/MachineSet)`
+        ? `${namesMessage(unhealthy)} not healthy (not to be remediated by MachineDeployment/MachineSet)`
         : '',
     });
     return;
@@ -323,7 +319,7 @@ function setDeleting(s: MachineDeploymentScope): void {
   const n = s.machines.length;
   if (n > 0) {
     message = `Deleting ${n} Machine${n === 1 ? '' : 's'}`;
-    const stale = staleMachinesMessage(s.machines, s.now);
+    const stale = aggregateStaleMachines(s.machines, s.now);
     if (stale) message += `\n* ${stale}`;
   }
   if (n === 0 && s.machineSets.length > 0) message = `Deleting ${s.machineSets.length} MachineSets`;
@@ -332,46 +328,3 @@ function setDeleting(s: MachineDeploymentScope): void {
 }
 
 /** `Machine a, b` / `Machines a, b, c, ... (2 more)`: names sorted, at most three. */
-function machinesNoun(names: string[]): string {
-  const sorted = [...names].sort();
-  const shown = sorted.slice(0, 3);
-  if (sorted.length > 3) shown.push(`... (${sorted.length - 3} more)`);
-  return `Machine${names.length === 1 ? '' : 's'} ${shown.join(', ')}`;
-}
-
-/** Machines in deletion for more than 15 minutes, and what most likely holds their drain back. */
-function staleMachinesMessage(machines: readonly Stored<Machine>[], now: number): string {
-  const names: string[] = [];
-  const delays = new Set<string>();
-  for (const m of machines) {
-    const since = Date.parse(m.metadata.deletionTimestamp ?? '');
-    if (Number.isNaN(since) || now - since <= STALE_DELETION_MS) continue;
-    names.push(m.metadata.name ?? '');
-    const deleting = getCondition(m, MachineCondition.Deleting);
-    const drainStart = Date.parse(m.status?.deletion?.nodeDrainStartTime ?? '');
-    if (
-      deleting?.status === 'True' &&
-      deleting.reason === MachineReason.DeletingDrainingNode &&
-      !Number.isNaN(drainStart) &&
-      now - drainStart > STALE_DRAIN_MS
-    ) {
-      const msg = deleting.message;
-      if (msg.includes("cannot evict pod as it would violate the pod's disruption budget."))
-        delays.add('PodDisruptionBudgets');
-      if (msg.includes('deletionTimestamp set, but still not removed from the Node'))
-        delays.add('Pods not terminating');
-      if (msg.includes('failed to evict Pod')) delays.add('Pod eviction errors');
-      if (msg.includes('waiting for completion')) delays.add('Pods not completed yet');
-    }
-  }
-  if (names.length === 0) return '';
-  let message = `${machinesNoun(names)} ${names.length === 1 ? 'is' : 'are'} in deletion since more than 15m`;
-  const ordered = [
-    'PodDisruptionBudgets',
-    'Pods not terminating',
-    'Pod eviction errors',
-    'Pods not completed yet',
-  ].filter((r) => delays.has(r));
-  if (ordered.length > 0) message += `, delay likely due to ${ordered.join(', ')}`;
-  return message;
-}

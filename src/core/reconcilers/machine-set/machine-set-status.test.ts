@@ -4,7 +4,8 @@ import type { KubeObject, TypeRef } from '../../../controller-runtime/api/object
 import type { Machine } from '../../api/v1beta2/machine-types.js';
 import type { Stored } from '../cluster/cluster-scope.js';
 import { CacheConsistency } from './cache-consistency.js';
-import { aggregateStaleMachines, versionsFromMachines } from './machine-set-status.js';
+import { aggregateStaleMachines } from '../stale-machines.js';
+import { versionsFromMachines } from './machine-set-status.js';
 
 const NOW = Date.parse('2026-01-10T12:00:00Z');
 

@@ -16,7 +16,6 @@ import type { Machine } from '../../api/v1beta2/machine-types.js';
 import {
   Annotation,
   MachineCondition,
-  MachineReason,
   MachineSetCondition,
   MachineSetReason,
 } from '../../api/v1beta2/well-known.js';
@@ -24,13 +23,11 @@ import { isSelectorError, labelSelectorAsSelector } from '../../webhooks/util/la
 import type { Stored } from '../cluster/cluster-scope.js';
 import { isUpdateInProgress } from './machine-set-delete-policy.js';
 import type { MachineSetScope } from './machine-set-scope.js';
+import { aggregateStaleMachines, namesMessage } from '../stale-machines.js';
 
 const INTERNAL_ERROR_MESSAGE = 'Please check controller logs for errors';
 /** A Machine without an UpToDate condition is left out of MachinesUpToDate for its first 10 s. */
 const UP_TO_DATE_GRACE_MS = 10_000;
-/** Machines deleting for longer than this are called out in ScalingDown and Deleting. */
-const STALE_DELETION_MS = 15 * 60_000;
-const STALE_DRAIN_MS = 5 * 60_000;
 
 export const isUnhealthy = (m: Stored<Machine>): boolean => isFalse(m, MachineCondition.HealthCheckSucceeded);
 export const isUnhealthyAndOwnerRemediated = (m: Stored<Machine>): boolean =>
@@ -374,51 +371,4 @@ function setDeletingCondition(s: MachineSetScope): void {
     reason: MachineSetReason.Deleting,
     message: message || 'Deletion completed',
   });
-}
-
-/** `Machine a is` / `Machines a, b, c, ... (2 more) are` (upstream's ListToString with 3 names). */
-function namesMessage(names: string[]): string {
-  const sorted = [...names].sort();
-  const shown =
-    sorted.length > 3
-      ? `${sorted.slice(0, 3).join(', ')}, ... (${sorted.length - 3} more)`
-      : sorted.join(', ');
-  return sorted.length === 1 ? `Machine ${shown} is` : `Machines ${shown} are`;
-}
-
-/** Machines deleting for more than 15 minutes, and what likely holds their drain up. */
-export function aggregateStaleMachines(machines: readonly Stored<Machine>[], now: number): string {
-  const names: string[] = [];
-  const reasons = new Set<string>();
-  for (const m of machines) {
-    const since = Date.parse(m.metadata.deletionTimestamp ?? '');
-    if (Number.isNaN(since) || now - since <= STALE_DELETION_MS) continue;
-    names.push(m.metadata.name ?? '');
-    const deleting = getCondition(m, MachineCondition.Deleting);
-    const drainStart = Date.parse(m.status?.deletion?.nodeDrainStartTime ?? '');
-    if (
-      deleting?.status === 'True' &&
-      deleting.reason === MachineReason.DeletingDrainingNode &&
-      !Number.isNaN(drainStart) &&
-      now - drainStart > STALE_DRAIN_MS
-    ) {
-      const msg = deleting.message;
-      if (msg.includes("cannot evict pod as it would violate the pod's disruption budget."))
-        reasons.add('PodDisruptionBudgets');
-      if (msg.includes('deletionTimestamp set, but still not removed from the Node'))
-        reasons.add('Pods not terminating');
-      if (msg.includes('failed to evict Pod')) reasons.add('Pod eviction errors');
-      if (msg.includes('waiting for completion')) reasons.add('Pods not completed yet');
-    }
-  }
-  if (names.length === 0) return '';
-  let message = `${namesMessage(names)} in deletion since more than 15m`;
-  const ordered = [
-    'PodDisruptionBudgets',
-    'Pods not terminating',
-    'Pod eviction errors',
-    'Pods not completed yet',
-  ].filter((r) => reasons.has(r));
-  if (ordered.length) message += `, delay likely due to ${ordered.join(', ')}`;
-  return message;
 }

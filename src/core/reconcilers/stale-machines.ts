@@ -1,0 +1,57 @@
+// Messages both the MachineSet and the MachineDeployment controller put in their conditions about their Machines.
+import { getCondition } from '../../controller-runtime/conditions/index.js';
+import type { Machine } from '../api/v1beta2/machine-types.js';
+import { MachineCondition, MachineReason } from '../api/v1beta2/well-known.js';
+import type { Stored } from './cluster/cluster-scope.js';
+
+/** Machines in deletion for longer than this are called out (upstream: 15 minutes). */
+const STALE_DELETION_MS = 15 * 60_000;
+/** A drain running for longer than this has its likely cause named (upstream: 5 minutes). */
+const STALE_DRAIN_MS = 5 * 60_000;
+
+/** `Machine a is` / `Machines a, b, c, ... (2 more) are`, names sorted. */
+export function namesMessage(names: string[]): string {
+  const sorted = [...names].sort();
+  const shown =
+    sorted.length > 3
+      ? `${sorted.slice(0, 3).join(', ')}, ... (${sorted.length - 3} more)`
+      : sorted.join(', ');
+  return sorted.length === 1 ? `Machine ${shown} is` : `Machines ${shown} are`;
+}
+
+/** Machines deleting for more than 15 minutes, and what likely holds their drain up. */
+export function aggregateStaleMachines(machines: readonly Stored<Machine>[], now: number): string {
+  const names: string[] = [];
+  const reasons = new Set<string>();
+  for (const m of machines) {
+    const since = Date.parse(m.metadata.deletionTimestamp ?? '');
+    if (Number.isNaN(since) || now - since <= STALE_DELETION_MS) continue;
+    names.push(m.metadata.name ?? '');
+    const deleting = getCondition(m, MachineCondition.Deleting);
+    const drainStart = Date.parse(m.status?.deletion?.nodeDrainStartTime ?? '');
+    if (
+      deleting?.status === 'True' &&
+      deleting.reason === MachineReason.DeletingDrainingNode &&
+      !Number.isNaN(drainStart) &&
+      now - drainStart > STALE_DRAIN_MS
+    ) {
+      const msg = deleting.message;
+      if (msg.includes("cannot evict pod as it would violate the pod's disruption budget."))
+        reasons.add('PodDisruptionBudgets');
+      if (msg.includes('deletionTimestamp set, but still not removed from the Node'))
+        reasons.add('Pods not terminating');
+      if (msg.includes('failed to evict Pod')) reasons.add('Pod eviction errors');
+      if (msg.includes('waiting for completion')) reasons.add('Pods not completed yet');
+    }
+  }
+  if (names.length === 0) return '';
+  let message = `${namesMessage(names)} in deletion since more than 15m`;
+  const ordered = [
+    'PodDisruptionBudgets',
+    'Pods not terminating',
+    'Pod eviction errors',
+    'Pods not completed yet',
+  ].filter((r) => reasons.has(r));
+  if (ordered.length) message += `, delay likely due to ${ordered.join(', ')}`;
+  return message;
+}
