@@ -22,6 +22,8 @@ export class InMemoryCloud {
   readonly #o: InMemoryCloudOptions;
   readonly #clusters = new Map<string, WorkloadCluster>();
   readonly #opening = new Map<string, Promise<WorkloadCluster>>();
+  /** Clusters deleted in this process: a machine's restore must not bring them back; only their DevCluster may. */
+  readonly #deleted = new Set<string>();
 
   constructor(options: InMemoryCloudOptions) {
     this.#o = options;
@@ -43,6 +45,21 @@ export class InMemoryCloud {
    * already advertises one (after a restart of this process), else on a free port of the range.
    */
   async ensure(key: string, preferredPort?: number): Promise<WorkloadCluster> {
+    this.#deleted.delete(key);
+    return this.#ensure(key, preferredPort);
+  }
+
+  /**
+   * The workload cluster as after a restart of this process: bound again on its advertised port, unless it was
+   * deleted by this process (a reconcile working from a copy of its DevCluster read before the deletion must
+   * not resurrect it). Undefined in that case.
+   */
+  async restore(key: string, advertisedPort: number): Promise<WorkloadCluster | undefined> {
+    if (this.#deleted.has(key)) return undefined;
+    return this.#ensure(key, advertisedPort);
+  }
+
+  async #ensure(key: string, preferredPort?: number): Promise<WorkloadCluster> {
     const existing = this.#clusters.get(key);
     if (existing) return existing;
     let opening = this.#opening.get(key);
@@ -76,6 +93,7 @@ export class InMemoryCloud {
 
   /** Stops the cluster's API server and simulation, frees its port and forgets it. */
   async delete(key: string): Promise<void> {
+    this.#deleted.add(key);
     await this.#opening.get(key)?.catch(() => undefined);
     const cluster = this.#clusters.get(key);
     if (!cluster) return;

@@ -372,8 +372,9 @@ export class InMemoryMachineBackend implements DevMachineBackend {
     if (existing) return existing;
     const endpoint = scope.devCluster.spec?.controlPlaneEndpoint;
     const provisioned = scope.devCluster.status?.initialization?.provisioned === true;
-    if (!provisioned || !endpoint?.host || !endpoint.port) return undefined;
-    return this.#o.cloud.ensure(key, endpoint.port);
+    if (!provisioned || !endpoint?.host || !endpoint.port || scope.devCluster.metadata.deletionTimestamp)
+      return undefined;
+    return this.#o.cloud.restore(key, endpoint.port);
   }
 
   async #staticPod(
