@@ -30,7 +30,7 @@ import {
 import { ControlPlane, InfraCluster } from '../../contract/accessors.js';
 import type { ContractReference, ContractResolver } from '../../contract/contract-version.js';
 import { isPaused, setPausedCondition } from '../../contract/paused.js';
-import type { ExternalTracker } from '../external-tracker.js';
+import { type ExternalTracker, lowestRequeue } from '../external-tracker.js';
 import type { ClusterScope, Descendants, External, Stored } from './cluster-scope.js';
 import { updateClusterStatus } from './cluster-status.js';
 
@@ -121,22 +121,8 @@ export class ClusterReconciler implements Reconciler {
   }
 
   /** Reads a referenced provider object and starts watching its kind. */
-  async #external(cluster: Stored<Cluster>, ref: ContractReference): Promise<External> {
-    const type = await this.#o.resolver.typeOf(ref);
-    this.#o.tracker.watch({ apiVersion: type.apiVersion, kind: type.kind });
-    try {
-      const object = await this.#o.client.get(
-        { apiVersion: type.apiVersion, kind: type.kind },
-        {
-          namespace: cluster.metadata.namespace,
-          name: ref.name,
-        },
-      );
-      return { object, contract: type.contract, notFound: false };
-    } catch (err) {
-      if (isNotFound(err)) return { notFound: true, contract: type.contract };
-      throw err;
-    }
+  #external(cluster: Stored<Cluster>, ref: ContractReference): Promise<External> {
+    return this.#o.tracker.read(this.#o.client, this.#o.resolver, cluster.metadata.namespace, ref);
   }
 
   /** The Cluster becomes the controller owner of what it references (garbage collection, `clusterctl move`). */
@@ -347,11 +333,6 @@ export class ClusterReconciler implements Reconciler {
 
 const decode = (b64: string | undefined): string | undefined =>
   b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
-
-function lowestRequeue(results: (Result | undefined)[]): Result | undefined {
-  const delays = results.map((r) => r?.requeueAfterMs).filter((d): d is number => d !== undefined);
-  return delays.length ? { requeueAfterMs: Math.min(...delays) } : undefined;
-}
 
 /** `* MachineDeployments: md-0, md-1\n* Worker Machines: m-0, ...` as upstream lists what deletion waits for. */
 function describeRemaining(d: Descendants, hasCpObject: boolean): string {

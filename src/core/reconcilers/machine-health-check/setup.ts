@@ -51,10 +51,8 @@ export function setupMachineHealthCheckController(
       }),
     );
   // Node condition changes in a workload cluster concern the MHCs of that cluster.
-  const watched = new Set<string>();
+  // The cache keeps one watch per name (and forgets those of deleted clusters), so registering again is free.
   const watchNodes = (cluster: { namespace: string; name: string }): void => {
-    const id = keyString(cluster);
-    if (watched.has(id)) return;
     try {
       options.workload.watch(cluster, {
         name: 'machinehealthcheck-nodes',
@@ -63,7 +61,6 @@ export function setupMachineHealthCheckController(
           for (const r of mhcsOfCluster(cluster.namespace, cluster.name)) controller.queue.add(keyString(r));
         },
       });
-      watched.add(id);
     } catch {
       // Not connected yet: the connection listener below tries again.
     }

@@ -38,7 +38,7 @@ import type { ContractReference, ContractResolver } from '../../contract/contrac
 import { isPaused, setPausedCondition } from '../../contract/paused.js';
 import type { CoreMetrics } from '../../metrics/core-metrics.js';
 import type { Stored } from '../cluster/cluster-scope.js';
-import type { ExternalTracker } from '../external-tracker.js';
+import { type ExternalTracker, lowestRequeue } from '../external-tracker.js';
 import {
   isControlPlaneMachine,
   type Node,
@@ -110,7 +110,6 @@ const refName = (ref: { name?: string } | undefined): string | undefined => ref?
 export class MachineReconciler implements Reconciler {
   readonly #o: MachineReconcilerOptions;
   readonly #now: () => number;
-  readonly #watched = new Set<string>();
 
   constructor(options: MachineReconcilerOptions) {
     this.#o = options;
@@ -162,7 +161,7 @@ export class MachineReconciler implements Reconciler {
           await this.#reconcileInfrastructure(s),
           await this.#reconcileNode(s),
         ];
-        return lowest(results);
+        return lowestRequeue(results);
       },
       () => this.#updateStatus(s),
     );
@@ -183,22 +182,8 @@ export class MachineReconciler implements Reconciler {
     ];
   }
 
-  async #external(s: Scope, ref: ContractReference): Promise<External> {
-    const type = await this.#o.resolver.typeOf(ref);
-    this.#o.tracker.watch({ apiVersion: type.apiVersion, kind: type.kind });
-    try {
-      const object = await this.#o.client.get(
-        { apiVersion: type.apiVersion, kind: type.kind },
-        {
-          namespace: s.machine.metadata.namespace,
-          name: ref.name,
-        },
-      );
-      return { object, contract: type.contract };
-    } catch (err) {
-      if (isNotFound(err)) return { contract: type.contract };
-      throw err;
-    }
+  #external(s: Scope, ref: ContractReference): Promise<External> {
+    return this.#o.tracker.read(this.#o.client, this.#o.resolver, s.machine.metadata.namespace, ref);
   }
 
   /** The Machine becomes the controller owner of its bootstrap config and infrastructure, which carry the cluster label. */
@@ -417,9 +402,8 @@ export class MachineReconciler implements Reconciler {
     return undefined;
   }
 
+  /** Node events map back to their Machine; the cache keeps one watch per name, so calling again is free. */
   #watchNodes(cluster: { namespace: string; name: string }): void {
-    const id = `${cluster.namespace}/${cluster.name}`;
-    if (this.#watched.has(id)) return;
     this.#o.workload.watch(cluster, {
       name: 'machine-controller-nodes',
       type: NodeType,
@@ -428,7 +412,6 @@ export class MachineReconciler implements Reconciler {
         if (machine) this.#o.enqueue({ namespace: cluster.namespace, name: machine });
       },
     });
-    this.#watched.add(id);
   }
 
   #updateStatus(s: Scope): void {
@@ -657,9 +640,4 @@ export class MachineReconciler implements Reconciler {
     removeFinalizer(machine, Finalizer.Machine);
     return undefined;
   }
-}
-
-function lowest(results: (Result | undefined)[]): Result | undefined {
-  const delays = results.map((r) => r?.requeueAfterMs).filter((d): d is number => d !== undefined);
-  return delays.length ? { requeueAfterMs: Math.min(...delays) } : undefined;
 }
