@@ -13,7 +13,7 @@ import type { AdmissionPlugin } from '../registry/ports.js';
 import { ResourceCatalog } from '../registry/resource-catalog.js';
 import type { RevisionedStore } from '../storage/index.js';
 import { DisruptionController } from '../workloads/disruption-controller.js';
-import { PodTerminator } from '../workloads/pod-terminator.js';
+import { PodTerminator, type PodTerminatorOptions } from '../workloads/pod-terminator.js';
 import { ServiceAccountController } from '../workloads/service-account-controller.js';
 import { seedCluster } from './seed.js';
 import { StoreAdapter } from './store-adapter.js';
@@ -32,6 +32,8 @@ export interface ApiServerInstanceOptions {
   workloadControllers?: boolean;
   /** In-process admission (what webhooks do on a real cluster), after schema defaulting / beside validation. */
   admissionPlugins?: AdmissionPlugin[];
+  /** How the kubelet stand-in finishes graceful pod deletions (how long containers take to stop). */
+  pods?: PodTerminatorOptions;
   /** Extra ApiServer options: request observer, the kubelet's side of `pods/portforward`. */
   server?: Pick<ApiServerOptions, 'onRequest' | 'portForward'>;
 }
@@ -83,7 +85,7 @@ export async function createApiServerInstance(options: ApiServerInstanceOptions)
   gc.start();
   // What kubelets and kube-controller-manager would do: finish graceful pod deletions, compute budgets,
   // give every namespace its default ServiceAccount.
-  const pods = new PodTerminator(registry, catalog);
+  const pods = new PodTerminator(registry, catalog, options.pods);
   const disruption = new DisruptionController(registry, catalog);
   const serviceAccounts = new ServiceAccountController(registry, catalog);
   if (options.workloadControllers !== false) {

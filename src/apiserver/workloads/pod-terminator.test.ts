@@ -81,6 +81,28 @@ describe('PodTerminator', () => {
     }
   });
 
+  it('with stopSeconds, deletes the pod once its containers stopped, within the grace period', async () => {
+    const terminator = new PodTerminator(server.registry, server.catalog, {
+      stopSeconds: (pod) => (pod.metadata?.name === 'stubborn' ? 60 : 1),
+    });
+    terminator.start();
+    try {
+      await createPod('prompt', 30);
+      await createPod('stubborn', 2);
+      const started = Date.now();
+      await server.registry.delete(podDef, 'default', 'prompt', {}, scope);
+      await server.registry.delete(podDef, 'default', 'stubborn', {}, scope);
+      await waitFor('the prompt pod to go', () => getPod('prompt') === undefined);
+      const prompt = Date.now() - started;
+      assert.ok(prompt >= 950 && prompt < 1800, `stopped after ${prompt} ms, not its 30 s grace period`);
+      assert.ok(getPod('stubborn'), 'a pod slower than its grace period waits for the grace period');
+      await waitFor('the stubborn pod to go', () => getPod('stubborn') === undefined);
+      assert.ok(Date.now() - started >= 1950, 'not before its 2 s grace period');
+    } finally {
+      await terminator.stop();
+    }
+  });
+
   it('finishes the deletion after a restart in the middle of the grace period', async () => {
     const first = new PodTerminator(server.registry, server.catalog);
     first.start();

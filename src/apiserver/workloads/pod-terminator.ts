@@ -13,6 +13,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface PodTerminatorOptions {
   /** Delay before retrying a deletion that failed for a reason other than 404/409 (default 1000 ms). */
   retryDelayMs?: number;
+  /**
+   * How long a pod's containers take to stop once told to, in seconds; the pod is gone after that or its grace
+   * period, whichever is shorter. Unset (or undefined for a pod): the whole grace period, as if the containers
+   * ignored SIGTERM.
+   */
+  stopSeconds?: (pod: KubeObject) => number | undefined;
 }
 
 interface Pending {
@@ -36,6 +42,7 @@ export class PodTerminator {
   #registry: GenericRegistry;
   #podDef: ResourceDefinition;
   #retryDelayMs: number;
+  #stopSeconds: PodTerminatorOptions['stopSeconds'];
   #follower: StoreFollower;
   #pending = new Map<string, Pending>();
   #inFlight = new Set<Promise<void>>();
@@ -47,6 +54,7 @@ export class PodTerminator {
     this.#registry = registry;
     this.#podDef = podDef;
     this.#retryDelayMs = options.retryDelayMs ?? 1000;
+    this.#stopSeconds = options.stopSeconds;
     this.#follower = new StoreFollower(registry.store, {
       snapshotPrefix: POD_PREFIX,
       watchPrefix: POD_PREFIX,
@@ -93,7 +101,8 @@ export class PodTerminator {
    */
   #observe(key: string, value: string, live: boolean): void {
     if (this.#stopped) return;
-    const meta = (JSON.parse(value) as KubeObject).metadata;
+    const pod = JSON.parse(value) as KubeObject;
+    const meta = pod.metadata;
     const grace = meta?.deletionGracePeriodSeconds ?? 0;
     const uid = meta?.uid;
     const timestamp = meta?.deletionTimestamp;
@@ -104,8 +113,10 @@ export class PodTerminator {
     const existing = this.#pending.get(key);
     if (existing && existing.uid === uid && existing.deletionTimestamp === timestamp) return;
     this.#cancel(key);
-    const at = Date.parse(timestamp);
-    const due = Number.isNaN(at) ? Date.now() : live ? Math.max(at, Date.now() + grace * 1000) : at;
+    const stop = Math.min(grace, this.#stopSeconds?.(pod) ?? grace);
+    // deletionTimestamp is when the grace period ends: the containers stopped `grace - stop` earlier.
+    const at = Date.parse(timestamp) - (grace - stop) * 1000;
+    const due = Number.isNaN(at) ? Date.now() : live ? Math.max(at, Date.now() + stop * 1000) : at;
     this.#arm(key, uid, timestamp, due);
   }
 

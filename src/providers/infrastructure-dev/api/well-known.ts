@@ -168,4 +168,9 @@ export const InMemoryAnnotation = {
   NodeNeverReady: 'inmemory.capi-ts.io/node-never-ready',
   /** DevMachine: a Go duration after which the Ready Node turns NotReady (a kubelet that stops reporting). */
   NodeNotReadyAfter: 'inmemory.capi-ts.io/node-not-ready-after',
+  /**
+   * Pod in a workload cluster: a Go duration its containers take to stop once it is deleted (default 1s, capped
+   * by the grace period); e.g. "10m" for a process that ignores SIGTERM and is killed when the grace period ends.
+   */
+  PodStopAfter: 'inmemory.capi-ts.io/stop-after',
 } as const;

@@ -92,6 +92,24 @@ export function nodeNotReadyAfterMs(obj: Annotated): number | undefined {
   }
 }
 
+/** How long a simulated Pod's containers take to stop (containers that exit promptly on SIGTERM by default). */
+export const DEFAULT_POD_STOP_SECONDS = 1;
+
+/**
+ * Seconds a workload Pod takes to stop once deleted. Pods are user objects in the workload cluster, where no
+ * error can be reported back, so an unusable value counts as unset.
+ */
+export function podStopSeconds(pod: Annotated): number {
+  const raw = annotation(pod, InMemoryAnnotation.PodStopAfter);
+  if (raw === undefined) return DEFAULT_POD_STOP_SECONDS;
+  try {
+    const ms = parseGoDuration(raw);
+    return ms >= 0 ? ms / 1000 : DEFAULT_POD_STOP_SECONDS;
+  } catch {
+    return DEFAULT_POD_STOP_SECONDS;
+  }
+}
+
 /** Failure domain names from the DevCluster annotation, or undefined to use the backend's defaults. */
 export function failureDomainNames(obj: Annotated): string[] | undefined {
   const raw = annotation(obj, InMemoryAnnotation.FailureDomains);

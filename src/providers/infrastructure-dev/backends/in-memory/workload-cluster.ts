@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
 import type { PodPortConnector } from '../../../../apiserver/http/port-forward.js';
 import { EtcdCluster } from './etcd/etcd-cluster.js';
 import { connectEtcdMember, EtcdConnectionRefusedError, type EtcdMemberTls } from './etcd/etcd-endpoint.js';
-import type { ProvisioningStep } from './faults.js';
+import { podStopSeconds, type ProvisioningStep } from './faults.js';
 import type { WorkloadListener } from './listener-ports.js';
 
 /** What a workload cluster needs from the cluster's CA Secret to serve TLS and accept its clients. */
@@ -145,6 +145,7 @@ export class WorkloadCluster {
       store: RevisionedStore.memory(),
       tls: { cert: serving.certificatePem, key: serving.privateKeyPem, clientCa: ca.certificatePem },
       serviceAccountKeyPem: ServiceAccountTokens.generateKeyPem(),
+      pods: { stopSeconds: (pod) => podStopSeconds({ metadata: { ...pod.metadata } }) },
       server: {
         ...(this.#o.onRequest ? { onRequest: this.#o.onRequest } : {}),
         portForward: this.#portForward,
