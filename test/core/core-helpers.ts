@@ -17,11 +17,18 @@ import {
   createBootstrapData,
   DEV_CLUSTER,
   DEV_MACHINE,
+  DEV_MACHINE_TEMPLATE,
+  condition,
+  eventually,
+  getObj,
   type Harness,
   MACHINE,
   type Obj,
+  SECRET,
   type TestCluster,
+  workloadClient,
 } from '../providers/infrastructure-dev/harness.js';
+import type { KubeClient } from '../../src/controller-runtime/client/kube-client.js';
 
 export interface PlainMachine {
   name: string;
@@ -99,4 +106,113 @@ export async function applyPlainCluster(
     });
   }
   return c;
+}
+
+export const MACHINE_DEPLOYMENT = { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineDeployment' };
+export const MACHINE_SET = { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineSet' };
+export const MACHINE_HEALTH_CHECK = { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineHealthCheck' };
+
+/** A DevMachineTemplate whose machines go through every simulated step at once. */
+export async function createDevMachineTemplate(h: Harness, ns: string, name: string): Promise<void> {
+  const step = { provisioning: { startupDuration: '0s' } };
+  await h.client.create({
+    apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta2',
+    kind: 'DevMachineTemplate',
+    metadata: { name, namespace: ns },
+    spec: {
+      template: { spec: { backend: { inMemory: { vm: step, node: step, etcd: step, apiServer: step } } } },
+    },
+  });
+}
+
+export interface PlainMachineDeployment {
+  /** `spec.rollout.strategy`. */
+  strategy?: Record<string, unknown>;
+  /** The DevMachineTemplate to use (created when missing); defaults to the MachineDeployment's name. */
+  templateName?: string;
+  /** Extra fields of the Machine template's spec (deletion timeouts, ...). */
+  machineSpec?: Record<string, unknown>;
+}
+
+/**
+ * A MachineDeployment of workers labelled `pool=<name>`, with bootstrap data Secret `<name>-bootstrap` (what a
+ * user without a bootstrap provider supplies) and DevMachineTemplate of 0 s steps.
+ */
+export async function createMachineDeployment(
+  h: Harness,
+  c: TestCluster,
+  name: string,
+  replicas: number,
+  extra: PlainMachineDeployment = {},
+): Promise<void> {
+  const ns = c.namespace;
+  const template = extra.templateName ?? name;
+  if (!(await getObj(h, SECRET, ns, `${name}-bootstrap`))) await createBootstrapData(h, c, name);
+  if (!(await getObj(h, DEV_MACHINE_TEMPLATE, ns, template))) await createDevMachineTemplate(h, ns, template);
+  await h.client.create({
+    ...MACHINE_DEPLOYMENT,
+    metadata: { name, namespace: ns },
+    spec: {
+      clusterName: c.name,
+      replicas,
+      ...(extra.strategy ? { rollout: { strategy: extra.strategy } } : {}),
+      selector: { matchLabels: { pool: name } },
+      template: {
+        metadata: { labels: { pool: name } },
+        spec: {
+          clusterName: c.name,
+          version: 'v1.33.1',
+          bootstrap: { dataSecretName: `${name}-bootstrap` },
+          infrastructureRef: {
+            apiGroup: 'infrastructure.cluster.x-k8s.io',
+            kind: 'DevMachineTemplate',
+            name: template,
+          },
+          ...extra.machineSpec,
+        },
+      },
+    },
+  });
+}
+
+/** Waits for the Cluster to be `Available` with exactly `workers` available workers, and returns it. */
+export async function availableCluster(h: Harness, ns: string, name: string, workers: number): Promise<Obj> {
+  return eventually(
+    `Cluster ${name} Available with ${workers} workers`,
+    async () => {
+      const obj = await getObj(h, CLUSTER, ns, name);
+      const w = (obj?.status as { workers?: { availableReplicas?: number } } | undefined)?.workers;
+      return condition(obj, 'Available')?.status === 'True' && (w?.availableReplicas ?? 0) === workers
+        ? obj
+        : undefined;
+    },
+    90_000,
+  );
+}
+
+/** A client for the workload cluster of an applied Cluster (at its `spec.controlPlaneEndpoint`). */
+export async function clusterWorkloadClient(c: TestCluster, cluster: Obj): Promise<KubeClient> {
+  const endpoint = cluster.spec!.controlPlaneEndpoint as { host: string; port: number };
+  return workloadClient(c, `https://${endpoint.host}:${endpoint.port}`);
+}
+
+/** What a kubelet reports when its Node turns Ready or NotReady (the simulated kubelet leaves it as set). */
+export async function setNodeReady(wl: KubeClient, node: string, status: 'True' | 'False'): Promise<void> {
+  const n = await wl.get<Obj>({ apiVersion: 'v1', kind: 'Node' }, { name: node });
+  const conditions = (n.status as { conditions: Record<string, unknown>[] }).conditions.map((x) =>
+    x.type === 'Ready'
+      ? {
+          ...x,
+          status,
+          reason: status === 'True' ? 'KubeletReady' : 'KubeletNotReady',
+          lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        }
+      : x,
+  );
+  await wl.patchStatus(n, { type: 'merge', data: { status: { conditions } } });
+}
+
+/** The Machines of a worker pool made by `createMachineDeployment`. */
+export async function poolMachines(h: Harness, ns: string, pool: string): Promise<Obj[]> {
+  return (await h.client.list<Obj>(MACHINE, { namespace: ns, labelSelector: `pool=${pool}` })).items;
 }

@@ -28,6 +28,10 @@ export const DEV_MACHINE: TypeRef = {
   apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta2',
   kind: 'DevMachine',
 };
+export const DEV_MACHINE_TEMPLATE: TypeRef = {
+  apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta2',
+  kind: 'DevMachineTemplate',
+};
 export const SECRET: TypeRef = { apiVersion: 'v1', kind: 'Secret' };
 export const NODE: TypeRef = { apiVersion: 'v1', kind: 'Node' };
 export const POD: TypeRef = { apiVersion: 'v1', kind: 'Pod' };
