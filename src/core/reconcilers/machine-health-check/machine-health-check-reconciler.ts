@@ -1,4 +1,5 @@
 import type { TypeRef } from '../../../controller-runtime/api/object.js';
+import type { Logger } from 'pino';
 import type { Client } from '../../../controller-runtime/client/client.js';
 import { isNotFound } from '../../../controller-runtime/client/errors.js';
 import { deleteCondition, getCondition, setCondition } from '../../../controller-runtime/conditions/index.js';
@@ -30,6 +31,11 @@ import type { CoreMetrics } from '../../metrics/core-metrics.js';
 import type { Stored } from '../cluster/cluster-scope.js';
 import { isControlPlaneMachine, nodeByName, type Node } from '../machine/machine-node.js';
 import type { WorkloadAccess } from '../machine/workload-access.js';
+import {
+  ExternalRemediation,
+  isRemediationTemplateNotFound,
+  remediationRequestType,
+} from './external-remediation.js';
 import { judgeMachine, remediationAllowed, type Verdict } from './health.js';
 
 export const MachineHealthCheckType: TypeRef = { apiVersion: API_VERSION, kind: 'MachineHealthCheck' };
@@ -44,13 +50,27 @@ export interface MachineHealthCheckReconcilerOptions {
   now?: () => number;
 }
 
+const noError = (): undefined => undefined;
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
+// ExternallyRemediated is deliberately not owned: the MachineHealthCheck sets it first, then the external
+// remediation controller may update or remove it (upstream), and its writes must not be overwritten.
 const MACHINE_CONDITIONS = [MachineCondition.HealthCheckSucceeded, MachineCondition.OwnerRemediated];
+
+/** The ExternallyRemediated reasons this controller writes (the external controller may write others). */
+const OWN_EXTERNAL_REASONS: ReadonlySet<string> = new Set([
+  MachineReason.ExternallyRemediatedWaitingForRemediation,
+  MachineReason.ExternallyRemediatedRemediationTemplateNotFound,
+  MachineReason.ExternallyRemediatedRemediationRequestCreationFailed,
+]);
 
 /**
  * MachineHealthCheck: judges every target Machine (selector + cluster) by its conditions and its Node's, sets
- * `HealthCheckSucceeded` on each, and when `triggerIf` allows, marks unhealthy ones `OwnerRemediated=False` for
- * their owner (MachineSet, control plane) to replace; otherwise says why in `RemediationAllowed` and an
- * event. Comes back when the earliest pending timeout expires.
+ * `HealthCheckSucceeded` on each, and when `triggerIf` allows, hands unhealthy ones to remediation: without
+ * `spec.remediation.templateRef` by marking them `OwnerRemediated=False` for their owner (MachineSet, control
+ * plane) to replace; with it by creating a remediation request from that template, named after the Machine
+ * (`ExternallyRemediated`), which goes again once the Machine is healthy. When `triggerIf` does not allow it,
+ * says why in `RemediationAllowed` and an event. Comes back when the earliest pending timeout expires.
  */
 export class MachineHealthCheckReconciler implements Reconciler {
   readonly #o: MachineHealthCheckReconcilerOptions;
@@ -168,8 +188,12 @@ export class MachineHealthCheckReconciler implements Reconciler {
             reason: MachineHealthCheckReason.RemediationAllowed,
           });
         } else {
-          const message = `Remediation is not allowed, the number of not started or unhealthy machines exceeds maxUnhealthy (total: ${total}, unhealthy: ${unhealthy.length}, maxUnhealthy: ${trigger.limit})`;
-          if (getCondition(mhc, MachineHealthCheckCondition.RemediationAllowed)?.status !== 'False')
+          const message = mhc.spec.remediation?.triggerIf?.unhealthyInRange
+            ? `Remediation is not allowed, the number of not started or unhealthy machines does not fall within the range (total: ${total}, unhealthy: ${unhealthy.length}, unhealthyRange: ${trigger.limit})`
+            : `Remediation is not allowed, the number of not started or unhealthy machines exceeds maxUnhealthy (total: ${total}, unhealthy: ${unhealthy.length}, maxUnhealthy: ${trigger.limit})`;
+          // Upstream: no event while nothing is unhealthy (a range whose minimum is not reached), as it would mislead.
+          const was = getCondition(mhc, MachineHealthCheckCondition.RemediationAllowed);
+          if (unhealthy.length > 0 && (was?.status !== 'False' || was.message !== message))
             this.#o.recorder.event(mhc, 'Warning', 'RemediationRestricted', message);
           setCondition(mhc, {
             type: MachineHealthCheckCondition.RemediationAllowed,
@@ -179,21 +203,53 @@ export class MachineHealthCheckReconciler implements Reconciler {
           });
           log.info({ total, unhealthy: unhealthy.length, limit: trigger.limit }, 'remediation not allowed');
         }
+        const templateRef = mhc.spec.remediation?.templateRef;
+        const external = templateRef
+          ? new ExternalRemediation(client, mhc.metadata.namespace ?? '', templateRef)
+          : undefined;
         let next: number | undefined;
+        const errors: Error[] = [];
         for (const m of targets) {
           const v = verdicts.get(m.metadata.name!);
           if (!v || v === 'skip') continue;
           if (v.nextCheckMs !== undefined)
             next = next === undefined ? v.nextCheckMs : Math.min(next, v.nextCheckMs);
-          await this.#markMachine(m, v, trigger.allowed);
+          try {
+            await this.#markMachine({
+              mhc,
+              machine: m,
+              verdict: v,
+              remediate: trigger.allowed,
+              external,
+              log,
+            });
+          } catch (err) {
+            errors.push(err as Error);
+          }
         }
+        // Like upstream, a missing template or a failed request is an error: retried with backoff.
+        const [first] = errors;
+        if (first)
+          throw errors.length === 1
+            ? first
+            : new AggregateError(errors, errors.map((e) => e.message).join('; '));
         return next !== undefined ? { requeueAfterMs: Math.max(100, Math.ceil(next)) } : undefined;
       },
     );
   }
 
-  async #markMachine(machine: Stored<Machine>, v: Verdict, remediate: boolean): Promise<void> {
+  async #markMachine(input: {
+    mhc: Stored<MachineHealthCheck>;
+    machine: Stored<Machine>;
+    verdict: Verdict;
+    remediate: boolean;
+    external: ExternalRemediation | undefined;
+    log: Logger;
+  }): Promise<void> {
+    const { machine, verdict: v, remediate, external } = input;
     const helper = PatchHelper.create(machine, this.#o.client);
+    // A failed request step still lets HealthCheckSucceeded (and what explains the failure) reach the Machine.
+    let failure: Error | undefined;
     if (v.healthy) {
       setCondition(machine, {
         type: MachineCondition.HealthCheckSucceeded,
@@ -201,6 +257,8 @@ export class MachineHealthCheckReconciler implements Reconciler {
         reason: MachineReason.HealthCheckSucceeded,
       });
       deleteCondition(machine, MachineCondition.OwnerRemediated);
+      if (external)
+        failure = await this.#withdrawRemediationRequest(machine, external).then(noError, asError);
     } else {
       setCondition(machine, {
         type: MachineCondition.HealthCheckSucceeded,
@@ -208,20 +266,16 @@ export class MachineHealthCheckReconciler implements Reconciler {
         reason: v.reason!,
         message: v.message ?? '',
       });
-      if (remediate && getCondition(machine, MachineCondition.OwnerRemediated)?.status !== 'False') {
+      if (remediate && external) {
+        failure = await this.#requestExternalRemediation({ ...input, external }).then(noError, asError);
+      } else if (remediate && getCondition(machine, MachineCondition.OwnerRemediated)?.status !== 'False') {
         setCondition(machine, {
           type: MachineCondition.OwnerRemediated,
           status: 'False',
           reason: MachineReason.OwnerRemediatedWaitingForRemediation,
           message: 'Waiting for remediation',
         });
-        this.#o.metrics?.machineRemediations.inc({ reason: v.reason ?? '' });
-        this.#o.recorder.event(
-          machine,
-          'Normal',
-          'MachineMarkedUnhealthy',
-          `Machine ${machine.metadata.name} has been marked as unhealthy: ${v.message ?? v.reason}`,
-        );
+        this.#markedUnhealthy(machine, v);
       }
     }
     try {
@@ -229,5 +283,87 @@ export class MachineHealthCheckReconciler implements Reconciler {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+    if (failure) throw failure;
+  }
+
+  /**
+   * Hands an unhealthy Machine to the external remediation: creates its request unless there is one, and sets
+   * `ExternallyRemediated=False` (never `OwnerRemediated`, so its owner leaves it alone). A missing template or
+   * a failed create is said on the Machine (`RemediationTemplateNotFound`, `RemediationRequestCreationFailed`),
+   * in a warning event on the MachineHealthCheck when it starts, and thrown to be retried.
+   */
+  async #requestExternalRemediation(input: {
+    mhc: Stored<MachineHealthCheck>;
+    machine: Stored<Machine>;
+    verdict: Verdict;
+    external: ExternalRemediation;
+    log: Logger;
+  }): Promise<void> {
+    const { mhc, machine, verdict: v, external, log } = input;
+    // A request in place (in remediation, or being finished by its controller) is left to its controller.
+    if (await external.find(machine)) return;
+    const previous = getCondition(machine, MachineCondition.ExternallyRemediated);
+    const ref = external.templateRef;
+    try {
+      if ((await external.create(machine)) === 'exists') return;
+    } catch (err) {
+      const notFound = isRemediationTemplateNotFound(err);
+      const reason = notFound
+        ? MachineReason.ExternallyRemediatedRemediationTemplateNotFound
+        : MachineReason.ExternallyRemediatedRemediationRequestCreationFailed;
+      setCondition(machine, {
+        type: MachineCondition.ExternallyRemediated,
+        status: 'False',
+        reason,
+        message: notFound
+          ? `Error retrieving remediation template ${ref.kind} ${mhc.metadata.namespace}/${ref.name}`
+          : 'Please check controller logs for errors',
+      });
+      const message = notFound
+        ? `Cannot remediate Machine ${machine.metadata.name}: ${(err as Error).message}`
+        : `Cannot create ${remediationRequestType(ref).kind} ${machine.metadata.name} to remediate Machine ${machine.metadata.name}: ${(err as Error).message}`;
+      if (previous?.reason !== reason) this.#o.recorder.event(mhc, 'Warning', reason, message);
+      log.info({ machine: machine.metadata.name, reason, err }, 'external remediation request not created');
+      throw err;
+    }
+    setCondition(machine, {
+      type: MachineCondition.ExternallyRemediated,
+      status: 'False',
+      reason: MachineReason.ExternallyRemediatedWaitingForRemediation,
+    });
+    log.info(
+      { machine: machine.metadata.name, kind: remediationRequestType(ref).kind, reason: v.reason },
+      'created external remediation request',
+    );
+    this.#markedUnhealthy(machine, v);
+  }
+
+  /**
+   * A healthy Machine needs no remediation request: deletes it, and drops the `ExternallyRemediated` condition
+   * this controller wrote (one the external controller wrote stays its business). Without a cached request but
+   * with our `WaitingForRemediation` still on the Machine, deletes by name: the cache may not have seen a
+   * request created moments ago.
+   */
+  async #withdrawRemediationRequest(machine: Stored<Machine>, external: ExternalRemediation): Promise<void> {
+    const c = getCondition(machine, MachineCondition.ExternallyRemediated);
+    const ours = c?.status === 'False' && OWN_EXTERNAL_REASONS.has(c.reason);
+    const request = await external.find(machine);
+    if (
+      request
+        ? !request.metadata.deletionTimestamp
+        : ours && c.reason === MachineReason.ExternallyRemediatedWaitingForRemediation
+    )
+      await external.delete(machine);
+    if (ours) deleteCondition(machine, MachineCondition.ExternallyRemediated);
+  }
+
+  #markedUnhealthy(machine: Stored<Machine>, v: Verdict): void {
+    this.#o.metrics?.machineRemediations.inc({ reason: v.reason ?? '' });
+    this.#o.recorder.event(
+      machine,
+      'Normal',
+      'MachineMarkedUnhealthy',
+      `Machine ${machine.metadata.name} has been marked as unhealthy: ${v.message ?? v.reason}`,
+    );
   }
 }
