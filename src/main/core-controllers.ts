@@ -5,18 +5,24 @@ import {
   DEFAULT_REMOTE_CONNECTION_GRACE_PERIOD_MS,
   remoteConnectionProbeCondition,
 } from '../core/cluster-cache/remote-connection-probe.js';
+import type { FeatureGates } from '../core/api/feature-gates.js';
 import { CoreMetrics } from '../core/metrics/core-metrics.js';
 import { setupClusterController } from '../core/reconcilers/cluster/setup.js';
 import { setupMachineDeploymentController } from '../core/reconcilers/machine-deployment/setup.js';
 import { setupMachineHealthCheckController } from '../core/reconcilers/machine-health-check/setup.js';
 import { setupMachineSetController } from '../core/reconcilers/machine-set/setup.js';
 import { setupMachineController } from '../core/reconcilers/machine/setup.js';
+import { MANAGEMENT_PLANE_FEATURE_GATES } from './webhooks.js';
 
 export interface CoreControllersOptions {
   /** Cluster cache tuning (tests shorten the intervals); upstream's defaults otherwise. */
   clusterCache?: Omit<ClusterCacheOptions, 'managementClient' | 'registry'>;
   /** Machine drain requeue (upstream: 20 s). */
   drainRequeueMs?: number;
+  /** Feature gates of the controllers; default the management plane's (those its webhooks use). */
+  featureGates?: Partial<FeatureGates>;
+  /** How long Machines keep their Node conditions while the workload cluster does not answer (upstream: 5 min). */
+  remoteConditionsGracePeriodMs?: number;
 }
 
 export interface CoreControllers {
@@ -61,6 +67,11 @@ export function setupCoreControllers(
     workload: clusterCache,
     metrics,
     ...(options.drainRequeueMs ? { drainRequeueMs: options.drainRequeueMs } : {}),
+    // Taints the webhooks accept on Machines must reach their Nodes, so the controllers use the same gates.
+    featureGates: { ...MANAGEMENT_PLANE_FEATURE_GATES, ...options.featureGates },
+    ...(options.remoteConditionsGracePeriodMs
+      ? { remoteConditionsGracePeriodMs: options.remoteConditionsGracePeriodMs }
+      : {}),
   });
   setupMachineHealthCheckController(manager, { workload: clusterCache, metrics });
   setupMachineSetController(manager);

@@ -153,6 +153,12 @@ describe('contract: accessors per contract version', () => {
     });
     assert.equal(InfraMachine.failureDomain(m), 'a');
     assert.deepEqual(InfraMachine.addresses(m), [{ type: 'InternalIP', address: '10.0.0.2' }]);
+    assert.equal(InfraMachine.interruptible(m), false);
+    assert.equal(InfraMachine.interruptible(obj({ status: { interruptible: true } })), true);
+    assert.throws(
+      () => InfraMachine.interruptible(obj({ status: { interruptible: 'yes' } })),
+      ContractFieldError,
+    );
     const b = obj({ status: { initialization: { dataSecretCreated: true }, dataSecretName: 'm-data' } });
     assert.equal(BootstrapConfig.dataSecretCreated(b, 'v1beta2'), true);
     assert.equal(BootstrapConfig.dataSecretName(b), 'm-data');

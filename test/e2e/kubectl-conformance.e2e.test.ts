@@ -108,6 +108,8 @@ describe('kubectl 1.33 against the embedded API server', { skip: skip133 }, () =
       /^customresourcedefinitions\s+crd,crds\s+apiextensions\.k8s\.io\/v1\s+false\s+CustomResourceDefinition/m,
     );
     assert.match(out, /^leases\s+coordination\.k8s\.io\/v1\s+true\s+Lease/m);
+    assert.match(out, /^persistentvolumes\s+pv\s+v1\s+false\s+PersistentVolume/m);
+    assert.match(out, /^volumeattachments\s+storage\.k8s\.io\/v1\s+false\s+VolumeAttachment/m);
   });
 
   it('get --raw /openapi/v3: indexes the api/v1 document', async () => {

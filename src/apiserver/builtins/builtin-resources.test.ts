@@ -63,6 +63,11 @@ describe('discovery facts', () => {
     ['', 'events', { kind: 'Event', namespaced: true, shortNames: ['ev'], categories: [] }],
     ['', 'serviceaccounts', { kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'], categories: [] }],
     ['', 'nodes', { kind: 'Node', namespaced: false, shortNames: ['no'], categories: [] }],
+    [
+      '',
+      'persistentvolumes',
+      { kind: 'PersistentVolume', namespaced: false, shortNames: ['pv'], categories: [] },
+    ],
     ['', 'pods', { kind: 'Pod', namespaced: true, shortNames: ['po'], categories: ['all'] }],
     ['', 'services', { kind: 'Service', namespaced: true, shortNames: ['svc'], categories: ['all'] }],
     [
@@ -77,6 +82,11 @@ describe('discovery facts', () => {
       { kind: 'PodDisruptionBudget', namespaced: true, shortNames: ['pdb'], categories: [] },
     ],
     ['coordination.k8s.io', 'leases', { kind: 'Lease', namespaced: true, shortNames: [], categories: [] }],
+    [
+      'storage.k8s.io',
+      'volumeattachments',
+      { kind: 'VolumeAttachment', namespaced: false, shortNames: [], categories: [] },
+    ],
     ['events.k8s.io', 'events', { kind: 'Event', namespaced: true, shortNames: ['ev'], categories: [] }],
     [
       'rbac.authorization.k8s.io',
@@ -171,6 +181,8 @@ describe('discovery facts', () => {
       ['apps', 'deployments'],
       ['apps', 'daemonsets'],
       ['policy', 'poddisruptionbudgets'],
+      ['', 'persistentvolumes'],
+      ['storage.k8s.io', 'volumeattachments'],
       ['apiextensions.k8s.io', 'customresourcedefinitions'],
     ] as const) {
       assert.equal(get(g, p).subresources.status, true, `${p}/status`);

@@ -19,6 +19,7 @@ import { coreEventDefinition, eventsV1EventDefinition } from './event.js';
 import { leaseDefinition } from './lease.js';
 import { namespaceDefinition } from './namespace.js';
 import { nodeDefinition } from './node.js';
+import { persistentVolumeDefinition } from './persistent-volume.js';
 import { podDisruptionBudgetDefinition } from './pod-disruption-budget.js';
 import { podDefinition } from './pod.js';
 import {
@@ -30,6 +31,7 @@ import {
 import { secretDefinition } from './secret.js';
 import { serviceAccountDefinition } from './service-account.js';
 import { serviceDefinition } from './service.js';
+import { volumeAttachmentDefinition } from './volume-attachment.js';
 
 export const builtinResources: ResourceDefinition[] = [
   // core/v1 (alphabetical, as /api/v1 lists them)
@@ -37,6 +39,7 @@ export const builtinResources: ResourceDefinition[] = [
   coreEventDefinition,
   namespaceDefinition,
   nodeDefinition,
+  persistentVolumeDefinition,
   podDefinition,
   secretDefinition,
   serviceAccountDefinition,
@@ -55,6 +58,8 @@ export const builtinResources: ResourceDefinition[] = [
   clusterRoleDefinition,
   roleBindingDefinition,
   roleDefinition,
+  // storage.k8s.io/v1
+  volumeAttachmentDefinition,
   // apiextensions.k8s.io/v1
   customResourceDefinitionDefinition,
   // authentication.k8s.io/v1

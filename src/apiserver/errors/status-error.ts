@@ -92,9 +92,12 @@ export const statusErrors = {
       name,
       'the object has been modified; please apply your changes to the latest version and try again',
     ),
-  /** 422: note the details carry the Kind (not the plural), as apimachinery's NewInvalid does. */
+  /**
+   * 422: note the details carry the Kind (not the plural), as apimachinery's NewInvalid does. The message lists
+   * each distinct error once (field.ErrorList.ToAggregate); the causes keep every entry.
+   */
   invalid: (group: string, kind: string, name: string, errors: readonly FieldError[]): StatusError => {
-    const messages = errors.map(fieldErrorMessage);
+    const messages = [...new Set(errors.map(fieldErrorMessage))];
     const list = messages.length === 1 ? messages[0] : `[${messages.join(', ')}]`;
     const qualified = group ? `${kind}.${group}` : kind;
     return new StatusError(422, 'Invalid', `${qualified} "${name}" is invalid: ${list}`, {

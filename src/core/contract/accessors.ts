@@ -72,6 +72,8 @@ export const InfraMachine = {
     arrayAt(obj, 'status.addresses') as MachineAddress[] | undefined,
   failureDomain: (obj: KubeObject): string | undefined =>
     stringAt(obj, 'status.failureDomain') || stringAt(obj, 'spec.failureDomain') || undefined,
+  /** `status.interruptible` (both contracts): the instance may be taken away (spot, preemptible). */
+  interruptible: (obj: KubeObject): boolean => boolAt(obj, 'status.interruptible') === true,
   conditions: conditionsOf,
 };
 

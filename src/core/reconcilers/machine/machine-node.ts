@@ -1,17 +1,11 @@
 import type { KubeObject, TypeRef } from '../../../controller-runtime/api/object.js';
 import type { Client } from '../../../controller-runtime/client/client.js';
 import { isNotFound } from '../../../controller-runtime/client/errors.js';
-import { type NewCondition, setCondition } from '../../../controller-runtime/conditions/index.js';
+import type { MachineTaint } from '../../api/v1beta2/common-types.js';
 import type { Machine } from '../../api/v1beta2/machine-types.js';
-import {
-  Annotation,
-  Label,
-  MachineCondition,
-  MachineReason,
-  NodeLabelDomain,
-  Taint,
-} from '../../api/v1beta2/well-known.js';
+import { Annotation, Label, NodeLabelDomain, Taint } from '../../api/v1beta2/well-known.js';
 import type { Stored } from '../cluster/cluster-scope.js';
+import { type NodeTaint, propagateMachineTaints, withoutTaint, withTaint } from './machine-taints.js';
 
 export const NodeType: TypeRef = { apiVersion: 'v1', kind: 'Node' };
 
@@ -19,7 +13,7 @@ export type Node = KubeObject & {
   spec?: {
     providerID?: string;
     unschedulable?: boolean;
-    taints?: { key: string; value?: string; effect: string }[];
+    taints?: NodeTaint[];
   };
   status?: {
     conditions?: {
@@ -61,117 +55,93 @@ export function isManagedNodeLabel(key: string): boolean {
   );
 }
 
+/** What `nodeSyncPatch` needs besides the Node and the Machine. */
+export interface NodeSyncOptions {
+  /** The Machine's controller owner, traced on the Node (`owner-kind`, `owner-name`). */
+  owner?: { kind: string; name: string };
+  /**
+   * The Machine's `spec.taints` to propagate; undefined while the MachineTaintPropagation gate is off, which
+   * leaves the Node's taints and the `taints-from-machine` annotation to others.
+   */
+  machineTaints?: readonly MachineTaint[];
+  /** The Machine's MachineSet is older than its MachineDeployment's newest one (`outdated-revision` taint). */
+  outdatedRevision?: boolean;
+  /** The InfraMachine reports `status.interruptible` (`cluster.x-k8s.io/interruptible` label). */
+  interruptible?: boolean;
+}
+
 /**
- * What the Machine controller keeps on its Node: the managed Machine labels (and removes the ones it put there
- * before that the Machine no longer has, remembered in `labels-from-machine`), the annotations tracing the Node
- * back to its Machine, and no `node.cluster.x-k8s.io/uninitialized` taint once that is done. Returns the
- * merge patch, or undefined when the Node is already as it should be.
+ * What the Machine controller keeps on its Node: the managed Machine labels (plus `cluster.x-k8s.io/interruptible`
+ * on interruptible instances), removing the ones it put there before that no longer apply (remembered in
+ * `labels-from-machine`); the annotations tracing the Node back to its Machine; no
+ * `node.cluster.x-k8s.io/uninitialized` taint; the Machine's taints (see `propagateMachineTaints`); and
+ * `node.cluster.x-k8s.io/outdated-revision` exactly while the Machine's MachineSet is outdated. Returns the merge
+ * patch (guarded by the Node's resourceVersion), or undefined when the Node is already as it should be.
  */
 export function nodeSyncPatch(
   node: Node,
   machine: Stored<Machine>,
-  owner: { kind: string; name: string } | undefined,
+  options: NodeSyncOptions = {},
 ): Record<string, unknown> | undefined {
   const labels = node.metadata.labels ?? {};
   const annotations = node.metadata.annotations ?? {};
-  const wanted = Object.fromEntries(
+  const wanted: Record<string, string> = Object.fromEntries(
     Object.entries(machine.metadata.labels ?? {}).filter(([k]) => isManagedNodeLabel(k)),
   );
+  if (options.interruptible) wanted[Label.Interruptible] = '';
   const before = (annotations[Annotation.LabelsFromMachine] ?? '').split(',').filter(Boolean);
   const labelPatch: Record<string, string | null> = {};
   for (const key of before) if (!(key in wanted) && key in labels) labelPatch[key] = null;
   for (const [k, v] of Object.entries(wanted)) if (labels[k] !== v) labelPatch[k] = v;
+
+  const original: NodeTaint[] = node.spec?.taints ?? [];
+  let taints = withoutTaint(original, Taint.NodeUninitialized);
+  let taintsAnnotation: string | undefined;
+  if (options.machineTaints) {
+    const propagated = propagateMachineTaints(
+      taints,
+      annotations[Annotation.TaintsFromMachine],
+      options.machineTaints,
+    );
+    taints = propagated.taints;
+    taintsAnnotation = propagated.annotation;
+  }
+  taints = options.outdatedRevision
+    ? withTaint(taints, Taint.NodeOutdatedRevision)
+    : withoutTaint(taints, Taint.NodeOutdatedRevision);
+
   const annotationPatch: Record<string, string> = {};
   const want: Record<string, string> = {
     [Annotation.ClusterNameOnNode]: machine.spec?.clusterName ?? '',
     [Annotation.ClusterNamespaceOnNode]: machine.metadata.namespace ?? '',
     [Annotation.MachineOnNode]: machine.metadata.name ?? '',
     [Annotation.LabelsFromMachine]: Object.keys(wanted).sort().join(','),
-    ...(owner ? { [Annotation.OwnerKindOnNode]: owner.kind, [Annotation.OwnerNameOnNode]: owner.name } : {}),
+    ...(options.owner
+      ? { [Annotation.OwnerKindOnNode]: options.owner.kind, [Annotation.OwnerNameOnNode]: options.owner.name }
+      : {}),
+    ...(taintsAnnotation !== undefined ? { [Annotation.TaintsFromMachine]: taintsAnnotation } : {}),
   };
   for (const [k, v] of Object.entries(want)) if (annotations[k] !== v) annotationPatch[k] = v;
-  const taints = node.spec?.taints ?? [];
-  const withoutUninitialized = taints.filter((t) => t.key !== Taint.NodeUninitialized.key);
+
   const patch: Record<string, unknown> = {};
   const metadata: Record<string, unknown> = {};
   if (Object.keys(labelPatch).length) metadata.labels = labelPatch;
   if (Object.keys(annotationPatch).length) metadata.annotations = annotationPatch;
-  if (Object.keys(metadata).length)
+  if (!sameTaints(original, taints)) patch.spec = { taints };
+  if (Object.keys(metadata).length || patch.spec)
     patch.metadata = { ...metadata, resourceVersion: node.metadata.resourceVersion };
-  if (withoutUninitialized.length !== taints.length) {
-    patch.spec = { taints: withoutUninitialized };
-    patch.metadata = { ...(patch.metadata as object), resourceVersion: node.metadata.resourceVersion };
-  }
   return Object.keys(patch).length ? patch : undefined;
 }
 
-/** NodeReady mirrors the Node's Ready condition; NodeHealthy adds the pressure conditions. */
-export function nodeConditions(
-  node: Node | undefined,
-  why?: { reason: string; message: string },
-): NewCondition[] {
-  if (!node) {
-    const reason = why?.reason ?? MachineReason.NodeDoesNotExist;
-    const message = why?.message ?? 'Waiting for a Node with spec.providerID to exist';
-    return [
-      { type: MachineCondition.NodeReady, status: 'Unknown', reason, message },
-      { type: MachineCondition.NodeHealthy, status: 'Unknown', reason, message },
-    ];
-  }
-  const conditions = node.status?.conditions ?? [];
-  const ready = conditions.find((c) => c.type === 'Ready');
-  const nodeReady: NewCondition = !ready
-    ? {
-        type: MachineCondition.NodeReady,
-        status: 'Unknown',
-        reason: MachineReason.NodeReadyUnknown,
-        message: '* Node.Ready: Condition not yet reported',
-      }
-    : {
-        type: MachineCondition.NodeReady,
-        status: ready.status === 'True' ? 'True' : ready.status === 'False' ? 'False' : 'Unknown',
-        reason:
-          ready.status === 'True'
-            ? MachineReason.NodeReady
-            : ready.status === 'False'
-              ? MachineReason.NodeNotReady
-              : MachineReason.NodeReadyUnknown,
-        ...(ready.status === 'True'
-          ? {}
-          : { message: `* Node.Ready: ${ready.message || ready.reason || ready.status}` }),
-      };
-  const issues: string[] = [];
-  const unknowns: string[] = [];
-  if (!ready) unknowns.push('* Node.Ready: Condition not yet reported');
-  else if (ready.status === 'False') issues.push(`* Node.Ready: ${ready.message || ready.reason || 'False'}`);
-  else if (ready.status !== 'True')
-    unknowns.push(`* Node.Ready: ${ready.message || ready.reason || 'Unknown'}`);
-  for (const type of ['MemoryPressure', 'DiskPressure', 'PIDPressure']) {
-    const c = conditions.find((x) => x.type === type);
-    if (c?.status === 'True') issues.push(`* Node.${type}: ${c.message || c.reason || 'True'}`);
-    else if (c && c.status !== 'False') unknowns.push(`* Node.${type}: ${c.message || 'Unknown'}`);
-  }
-  const nodeHealthy: NewCondition = issues.length
-    ? {
-        type: MachineCondition.NodeHealthy,
-        status: 'False',
-        reason: MachineReason.NodeNotHealthy,
-        message: [...issues, ...unknowns].join('\n'),
-      }
-    : unknowns.length
-      ? {
-          type: MachineCondition.NodeHealthy,
-          status: 'Unknown',
-          reason: MachineReason.NodeHealthUnknown,
-          message: unknowns.join('\n'),
-        }
-      : { type: MachineCondition.NodeHealthy, status: 'True', reason: MachineReason.NodeHealthy };
-  return [nodeReady, nodeHealthy];
-}
-
-export function setNodeConditions(machine: Stored<Machine>, conditions: NewCondition[]): void {
-  for (const c of conditions) setCondition(machine, c);
-}
+const sameTaints = (a: readonly NodeTaint[], b: readonly NodeTaint[]): boolean =>
+  a.length === b.length &&
+  a.every(
+    (t, i) =>
+      t.key === b[i]!.key &&
+      t.effect === b[i]!.effect &&
+      (t.value ?? '') === (b[i]!.value ?? '') &&
+      t.timeAdded === b[i]!.timeAdded,
+  );
 
 export const isControlPlaneMachine = (m: { metadata?: { labels?: Record<string, string> } }): boolean =>
   Label.ControlPlane in (m.metadata?.labels ?? {});

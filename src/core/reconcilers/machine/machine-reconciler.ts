@@ -23,7 +23,7 @@ import {
 } from '../../../controller-runtime/helpers/finalizers.js';
 import { withPatch } from '../../../controller-runtime/helpers/with-patch.js';
 import type { Cluster } from '../../api/v1beta2/cluster-types.js';
-import { API_VERSION } from '../../api/v1beta2/group.js';
+import { API_VERSION, GROUP } from '../../api/v1beta2/group.js';
 import { type Machine, MachinePhase } from '../../api/v1beta2/machine-types.js';
 import {
   Annotation,
@@ -39,21 +39,42 @@ import { isPaused, setPausedCondition } from '../../contract/paused.js';
 import type { CoreMetrics } from '../../metrics/core-metrics.js';
 import type { Stored } from '../cluster/cluster-scope.js';
 import { type ExternalTracker, lowestRequeue } from '../external-tracker.js';
+import { type FeatureGates, resolveFeatureGates } from '../../api/feature-gates.js';
+import { isClusterNotConnected } from '../../cluster-cache/errors.js';
+import { certificatesExpiryDate } from './machine-certificates.js';
 import {
   isControlPlaneMachine,
   type Node,
   nodeByName,
   nodeByProviderID,
-  nodeConditions,
   NodeType,
   nodeSyncPatch,
-  setNodeConditions,
 } from './machine-node.js';
-import { Drainer, drainConditionMessage, type MachineDrainRuleLike } from './drain/index.js';
+import {
+  DEFAULT_REMOTE_CONDITIONS_GRACE_PERIOD_MS,
+  machineNodeConditions,
+  type NodeObservation,
+  setNodeConditions,
+} from './machine-node-conditions.js';
+import { isOutdatedRevision } from './machine-taints.js';
+import {
+  Drainer,
+  drainConditionMessage,
+  findVolumesWaitingForDetach,
+  isNodeUnreachable,
+  isWaitingForDetach,
+  type MachineDrainRuleLike,
+  type NamespaceLabels,
+  nameListToString,
+  type NodeWithVolumes,
+  volumeDetachConditionMessage,
+} from './drain/index.js';
 import type { WorkloadAccess } from './workload-access.js';
 
 export const MachineType: TypeRef = { apiVersion: API_VERSION, kind: 'Machine' };
 const ClusterType: TypeRef = { apiVersion: API_VERSION, kind: 'Cluster' };
+const MachineSetType: TypeRef = { apiVersion: API_VERSION, kind: 'MachineSet' };
+const MachineDeploymentType: TypeRef = { apiVersion: API_VERSION, kind: 'MachineDeployment' };
 const MachineDrainRuleType: TypeRef = { apiVersion: API_VERSION, kind: 'MachineDrainRule' };
 const NamespaceType: TypeRef = { apiVersion: 'v1', kind: 'Namespace' };
 
@@ -68,8 +89,18 @@ export interface MachineReconcilerOptions {
   /** Node deletion is retried for this long before giving up (upstream `nodeDeletionTimeoutSeconds` default 10 s). */
   nodeDeletionTimeoutMs?: number;
   metrics?: CoreMetrics;
-  /** While a drain is not complete the Machine comes back after this long (upstream: 20 s). */
+  /**
+   * While a drain, or the wait for the Node's volumes to be detached, is not complete the Machine comes back
+   * after this long (upstream: 20 s for both).
+   */
   drainRequeueMs?: number;
+  /** Feature gates (MachineTaintPropagation); unset ones take `DEFAULT_FEATURE_GATES`. */
+  featureGates?: Partial<FeatureGates>;
+  /**
+   * How long NodeReady/NodeHealthy keep their last known values while the workload cluster cannot be reached
+   * (upstream `--remote-conditions-grace-period`, default 5 minutes).
+   */
+  remoteConditionsGracePeriodMs?: number;
 }
 
 interface External {
@@ -84,6 +115,8 @@ interface Scope {
   bootstrap?: External;
   infra?: External;
   node?: Node;
+  /** Why the Node could not be read in this reconcile, if it could not. */
+  nodeReadFailure?: NodeObservation['nodeReadFailure'];
   deletingReason?: string;
   deletingMessage?: string;
 }
@@ -91,7 +124,6 @@ interface Scope {
 const OWNED_CONDITIONS = [
   MachineCondition.Available,
   MachineCondition.Ready,
-  MachineCondition.UpToDate,
   MachineCondition.BootstrapConfigReady,
   MachineCondition.InfrastructureReady,
   MachineCondition.NodeReady,
@@ -110,10 +142,15 @@ const refName = (ref: { name?: string } | undefined): string | undefined => ref?
 export class MachineReconciler implements Reconciler {
   readonly #o: MachineReconcilerOptions;
   readonly #now: () => number;
+  readonly #gates: FeatureGates;
+  readonly #remoteConditionsGracePeriodMs: number;
 
   constructor(options: MachineReconcilerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#gates = resolveFeatureGates(options.featureGates);
+    this.#remoteConditionsGracePeriodMs =
+      options.remoteConditionsGracePeriodMs ?? DEFAULT_REMOTE_CONDITIONS_GRACE_PERIOD_MS;
   }
 
   async reconcile(request: Request, { log }: ReconcileContext): Promise<Result | undefined> {
@@ -160,6 +197,7 @@ export class MachineReconciler implements Reconciler {
           await this.#reconcileBootstrap(s),
           await this.#reconcileInfrastructure(s),
           await this.#reconcileNode(s),
+          this.#reconcileCertificateExpiry(s),
         ];
         return lowestRequeue(results);
       },
@@ -322,83 +360,135 @@ export class MachineReconciler implements Reconciler {
     return undefined;
   }
 
+  /**
+   * Finds the Node (by the linked name, else by provider ID), links it (`status.nodeRef`, `nodeInfo`) and keeps
+   * it in sync (`nodeSyncPatch`: labels, annotations, taints); NodeReady/NodeHealthy follow from what was found,
+   * also when this fails (`machineNodeConditions`).
+   */
   async #reconcileNode(s: Scope): Promise<Result | undefined> {
+    const before = {
+      ready: getCondition(s.machine, MachineCondition.NodeReady)?.status === 'True',
+      reason: getCondition(s.machine, MachineCondition.NodeReady)?.reason,
+    };
+    try {
+      return await this.#syncNode(s);
+    } finally {
+      this.#setNodeConditions(s, before);
+    }
+  }
+
+  async #syncNode(s: Scope): Promise<Result | undefined> {
     const { machine, cluster } = s;
     const providerID = machine.spec?.providerID;
-    if (!providerID) {
-      setNodeConditions(
-        machine,
-        nodeConditions(undefined, {
-          reason: MachineReason.NodeDoesNotExist,
-          message: 'Waiting for a Node with spec.providerID to exist',
-        }),
-      );
-      return undefined;
-    }
+    if (!providerID) return undefined;
     const key = { namespace: cluster.metadata.namespace ?? '', name: cluster.metadata.name ?? '' };
+    let node: Node | undefined;
     let client: Client;
     try {
       client = this.#o.workload.getClient(key);
       this.#watchNodes(key);
-    } catch {
-      setNodeConditions(
-        machine,
-        nodeConditions(undefined, {
-          reason: MachineReason.NodeConnectionDown,
-          message: 'Remote connection not established yet',
-        }),
-      );
-      return { requeueAfterMs: 10_000 };
+      node = machine.status?.nodeRef?.name
+        ? await nodeByName(client, machine.status.nodeRef.name)
+        : await nodeByProviderID(client, providerID);
+    } catch (err) {
+      if (isClusterNotConnected(err)) {
+        s.nodeReadFailure = 'notConnected';
+        return { requeueAfterMs: 10_000 };
+      }
+      s.nodeReadFailure = 'error';
+      throw err;
     }
-    const node = machine.status?.nodeRef?.name
-      ? await nodeByName(client, machine.status.nodeRef.name)
-      : await nodeByProviderID(client, providerID);
     s.node = node;
-    if (!node) {
-      const hadNode = !!machine.status?.nodeRef?.name;
-      if (hadNode && getCondition(machine, MachineCondition.NodeReady)?.reason !== MachineReason.NodeDeleted)
-        this.#o.metrics?.machineFailures.inc({ reason: MachineReason.NodeDeleted });
-      setNodeConditions(
-        machine,
-        nodeConditions(
-          undefined,
-          hadNode
-            ? {
-                reason: MachineReason.NodeDeleted,
-                message: `Node ${machine.status!.nodeRef!.name} has been deleted while the Machine still exists`,
-              }
-            : {
-                reason: MachineReason.NodeDoesNotExist,
-                message: `Waiting for a Node with spec.providerID ${providerID} to exist`,
-              },
-        ),
-      );
-      return undefined;
-    }
+    if (!node) return undefined;
     const status = (machine.status ??= {});
     status.nodeRef = { name: node.metadata.name! };
     if (node.status?.nodeInfo)
       status.nodeInfo = node.status.nodeInfo as unknown as NonNullable<typeof status.nodeInfo>;
     const owner = (machine.metadata.ownerReferences ?? []).find((r) => r.controller);
-    const patch = nodeSyncPatch(node, machine, owner ? { kind: owner.kind, name: owner.name } : undefined);
-    if (patch) {
-      const patched = await client.patch<Node>(node, { type: 'merge', data: patch });
-      s.node = patched;
-    }
-    const wasReady = getCondition(machine, MachineCondition.NodeReady)?.status === 'True';
-    setNodeConditions(machine, nodeConditions(s.node));
+    const { ms, md } = await this.#owningMachineSetAndDeployment(machine);
+    const infra = s.infra?.object;
+    const patch = nodeSyncPatch(node, machine, {
+      ...(owner ? { owner: { kind: owner.kind, name: owner.name } } : {}),
+      ...(this.#gates.MachineTaintPropagation ? { machineTaints: machine.spec?.taints ?? [] } : {}),
+      outdatedRevision: isOutdatedRevision(ms, md),
+      interruptible: infra ? InfraMachine.interruptible(infra) : false,
+    });
+    if (patch) s.node = await client.patch<Node>(node, { type: 'merge', data: patch });
+    return undefined;
+  }
+
+  #setNodeConditions(s: Scope, before: { ready: boolean; reason: string | undefined }): void {
+    const { machine, cluster } = s;
+    const key = { namespace: cluster.metadata.namespace ?? '', name: cluster.metadata.name ?? '' };
+    const conditions = machineNodeConditions({
+      machine,
+      cluster,
+      infrastructureKind: machine.spec?.infrastructureRef?.kind ?? 'InfraMachine',
+      ...(s.node ? { node: s.node } : {}),
+      ...(s.nodeReadFailure ? { nodeReadFailure: s.nodeReadFailure } : {}),
+      health: this.#o.workload.healthState(key),
+      remoteConditionsGracePeriodMs: this.#remoteConditionsGracePeriodMs,
+      now: this.#now(),
+    });
+    if (!conditions) return;
+    setNodeConditions(machine, conditions);
+    const ready = getCondition(machine, MachineCondition.NodeReady);
+    if (ready?.reason === MachineReason.NodeDeleted && before.reason !== MachineReason.NodeDeleted)
+      this.#o.metrics?.machineFailures.inc({ reason: MachineReason.NodeDeleted });
     // Provisioning time: from the Machine's creation to the first time its Node is Ready.
-    if (
-      !wasReady &&
-      getCondition(machine, MachineCondition.NodeReady)?.status === 'True' &&
-      machine.metadata.creationTimestamp
-    ) {
+    if (!before.ready && ready?.status === 'True' && machine.metadata.creationTimestamp) {
       const seconds = (this.#now() - Date.parse(machine.metadata.creationTimestamp)) / 1000;
       this.#o.metrics?.machineProvisioning.observe(
         { cluster_namespace: machine.metadata.namespace ?? '' },
         Math.max(0, seconds),
       );
     }
+  }
+
+  /**
+   * The MachineSet the Machine belongs to, and the MachineDeployment that MachineSet belongs to (by its
+   * `deployment-name` label); either is undefined for stand-alone objects or once deleted.
+   */
+  async #owningMachineSetAndDeployment(
+    machine: Stored<Machine>,
+  ): Promise<{ ms?: KubeObject; md?: KubeObject }> {
+    const namespace = machine.metadata.namespace;
+    const ref = (machine.metadata.ownerReferences ?? []).find(
+      (r) => r.kind === 'MachineSet' && r.apiVersion.split('/')[0] === GROUP,
+    );
+    if (!ref) return {};
+    const ms = await this.#getIfExists(MachineSetType, namespace, ref.name);
+    const mdName = ms?.metadata.labels?.[Label.MachineDeploymentName];
+    if (!ms || !mdName) return ms ? { ms } : {};
+    const md = await this.#getIfExists(MachineDeploymentType, namespace, mdName);
+    return md ? { ms, md } : { ms };
+  }
+
+  async #getIfExists(
+    type: TypeRef,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<KubeObject | undefined> {
+    try {
+      return await this.#o.client.get<KubeObject>(type, { namespace, name });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Control plane Machines: `status.certificatesExpiryDate` from the `machine.cluster.x-k8s.io/certificates-expiry`
+   * annotation of the Machine, else of its bootstrap config; cleared when neither has it. An unparsable value
+   * fails the reconcile (upstream), leaving the field as it was.
+   */
+  #reconcileCertificateExpiry(s: Scope): undefined {
+    const { machine } = s;
+    if (!isControlPlaneMachine(machine)) return undefined;
+    const expiry = certificatesExpiryDate(machine, s.bootstrap?.object);
+    const status = (machine.status ??= {});
+    if (expiry) status.certificatesExpiryDate = expiry;
+    else delete status.certificatesExpiryDate;
     return undefined;
   }
 
@@ -465,26 +555,8 @@ export class MachineReconciler implements Reconciler {
           ? MachineReason.WaitingForMinReadySeconds
           : MachineReason.NotReady,
     });
-    // A stand-alone Machine is up to date by definition; MachineSets and control planes judge their own.
-    const ownedBySet = (machine.metadata.ownerReferences ?? []).some(
-      (r) => r.controller && r.kind !== 'Cluster',
-    );
-    if (!ownedBySet && !isControlPlaneMachine(machine))
-      setCondition(machine, {
-        type: MachineCondition.UpToDate,
-        status: 'True',
-        reason: MachineReason.UpToDate,
-      });
-    else if (
-      !ownedBySet &&
-      isControlPlaneMachine(machine) &&
-      !getCondition(machine, MachineCondition.UpToDate)
-    )
-      setCondition(machine, {
-        type: MachineCondition.UpToDate,
-        status: 'True',
-        reason: MachineReason.UpToDate,
-      });
+    // UpToDate is not this controller's to set on stand-alone Machines (upstream leaves it to whatever manages
+    // them): the MachineDeployment controller sets it on its Machines, a control plane provider on its own.
     // Phase (deprecated, still shown by kubectl).
     let phase: string = MachinePhase.Pending;
     if (machine.spec?.bootstrap?.dataSecretName) phase = MachinePhase.Provisioning;
@@ -502,19 +574,21 @@ export class MachineReconciler implements Reconciler {
 
   /**
    * Cordon and drain the Node before the infrastructure goes, unless there is no Node, the Machine opts out
-   * (`machine.cluster.x-k8s.io/exclude-node-draining`), the Cluster is being deleted, or
-   * `spec.deletion.nodeDrainTimeoutSeconds` has passed since draining started. Returns the requeue while the
-   * drain is not complete; the `Deleting` condition lists what it waits for.
+   * (`machine.cluster.x-k8s.io/exclude-node-draining`), the Cluster is being deleted, the Node steps are
+   * skipped (`#nodeStepsSkipped`), or `spec.deletion.nodeDrainTimeoutSeconds` has passed since draining
+   * started. Returns the requeue while the drain is not complete; the `Deleting` condition lists what it waits
+   * for.
    */
   async #drain(s: Scope, now: string): Promise<Result | undefined> {
     const { machine, cluster } = s;
     const nodeName = machine.status?.nodeRef?.name;
     if (!nodeName || !cluster.metadata.uid || cluster.metadata.deletionTimestamp) return undefined;
     if (Annotation.ExcludeNodeDraining in (machine.metadata.annotations ?? {})) return undefined;
+    if (await this.#nodeStepsSkipped(s)) return undefined;
     const status = (machine.status ??= {});
     const startedAt = status.deletion?.nodeDrainStartTime ?? now;
-    const timeoutSeconds = machine.spec?.deletion?.nodeDrainTimeoutSeconds ?? 0;
-    if (timeoutSeconds > 0 && this.#now() - Date.parse(startedAt) > timeoutSeconds * 1000) {
+    const timeoutSeconds = machine.spec?.deletion?.nodeDrainTimeoutSeconds;
+    if (this.#timedOut(startedAt, timeoutSeconds)) {
       s.log.info(
         { node: nodeName, timeoutSeconds },
         'nodeDrainTimeout exceeded; continuing deletion without draining',
@@ -523,10 +597,9 @@ export class MachineReconciler implements Reconciler {
     }
     status.deletion = { ...status.deletion, nodeDrainStartTime: startedAt };
     s.deletingReason = MachineReason.DeletingDrainingNode;
-    const key = { namespace: cluster.metadata.namespace ?? '', name: cluster.metadata.name ?? '' };
     let client;
     try {
-      client = this.#o.workload.getClient(key);
+      client = this.#o.workload.getClient(this.#clusterKey(s));
     } catch {
       s.deletingMessage = `Drain not completed yet (started at ${startedAt}):\n* Remote connection not established yet`;
       return { requeueAfterMs: this.#o.drainRequeueMs ?? 20_000 };
@@ -538,12 +611,127 @@ export class MachineReconciler implements Reconciler {
       if (isNotFound(err)) return undefined; // The Node is gone: nothing to drain.
       throw err;
     }
+    const { rules, namespaceLabels } = await this.#drainRules(s, client);
+    const result = await drainer.drain({ nodeName, machine, cluster }, rules, namespaceLabels);
+    if (result.done) return undefined;
+    s.deletingMessage = drainConditionMessage(result, new Date(startedAt));
+    return { requeueAfterMs: this.#o.drainRequeueMs ?? 20_000 };
+  }
+
+  /**
+   * After the drain, wait until the Node's volumes are detached (upstream's shouldWaitForNodeVolumes): storage
+   * providers may lose a volume still attached when its machine goes. Not when there is no Node, the Machine
+   * opts out (`machine.cluster.x-k8s.io/exclude-wait-for-node-volume-detach`), the Cluster is being deleted, the
+   * Node steps are skipped (`#nodeStepsSkipped`), `spec.deletion.nodeVolumeDetachTimeoutSeconds` has passed
+   * since the wait started, or the Node is unreachable (its volumes would never be reported detached). Volumes
+   * of Pods the drain skipped (DaemonSet, static, `drain=skip`) are not waited for. Returns the requeue while
+   * something is attached; the `Deleting` condition lists what.
+   */
+  async #waitForVolumeDetach(s: Scope, now: string): Promise<Result | undefined> {
+    const { machine, cluster } = s;
+    const nodeName = machine.status?.nodeRef?.name;
+    if (!nodeName || !cluster.metadata.uid || cluster.metadata.deletionTimestamp) return undefined;
+    if (Annotation.ExcludeWaitForNodeVolumeDetach in (machine.metadata.annotations ?? {})) return undefined;
+    if (await this.#nodeStepsSkipped(s)) return undefined;
+    const status = (machine.status ??= {});
+    const startedAt = status.deletion?.waitForNodeVolumeDetachStartTime ?? now;
+    const timeoutSeconds = machine.spec?.deletion?.nodeVolumeDetachTimeoutSeconds;
+    if (this.#timedOut(startedAt, timeoutSeconds)) {
+      s.log.info(
+        { node: nodeName, timeoutSeconds },
+        'nodeVolumeDetachTimeout exceeded; continuing deletion without waiting for volumes to be detached',
+      );
+      return undefined;
+    }
+    status.deletion = { ...status.deletion, waitForNodeVolumeDetachStartTime: startedAt };
+    s.deletingReason = MachineReason.DeletingWaitingForVolumeDetach;
+    s.deletingMessage = `Waiting for Node volumes to be detached (started at ${startedAt})`;
+    const log = s.log.child({ node: nodeName });
+    try {
+      const client = this.#o.workload.getClient(this.#clusterKey(s));
+      let node: Node & NodeWithVolumes;
+      try {
+        node = await client.get<Node & NodeWithVolumes>(NodeType, { name: nodeName });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        log.info('Could not find Node from Machine.status.nodeRef, skip waiting for volume detachment');
+        return undefined;
+      }
+      if (isNodeUnreachable(node)) {
+        log.info('Node is unreachable, skip waiting for volume detachment');
+        return undefined;
+      }
+      const drainer = new Drainer({ client, now: this.#now });
+      const waiting = await findVolumesWaitingForDetach({
+        node,
+        client,
+        podsForEviction: async () => {
+          const { rules, namespaceLabels } = await this.#drainRules(s, client);
+          return drainer.podsForEviction({ nodeName, machine, cluster }, rules, namespaceLabels);
+        },
+      });
+      if (!isWaitingForDetach(waiting)) return undefined;
+      s.deletingMessage = volumeDetachConditionMessage(waiting, new Date(startedAt));
+      log.info(
+        {
+          persistentVolumeClaims: nameListToString(waiting.persistentVolumeClaims),
+          persistentVolumesWithoutPVCClaimRef: nameListToString(waiting.persistentVolumesWithoutClaimRef),
+          nodeStatusVolumeNamesWithoutPV: nameListToString(waiting.nodeVolumeNamesWithoutPV),
+          persistentVolumeNamesWithoutPV: nameListToString(waiting.persistentVolumeNamesWithoutPV),
+        },
+        'Waiting for Node volumes to be detached',
+      );
+      return { requeueAfterMs: this.#o.drainRequeueMs ?? 20_000 };
+    } catch (err) {
+      s.deletingMessage =
+        'Error waiting for volumes to be detached from Node, please check controller logs for errors';
+      throw err;
+    }
+  }
+
+  /**
+   * The drain and the wait for volume detach are both skipped once the deletion went past them (the
+   * pre-terminate hooks were waited for) and when the InfraMachine is gone or going: its machine goes anyway.
+   */
+  async #nodeStepsSkipped(s: Scope): Promise<boolean> {
+    const { machine } = s;
+    if (machine.status?.deletion?.waitForPreTerminateHookStartTime) return true;
+    const ref = machine.spec?.infrastructureRef;
+    if (!refName(ref)) return true;
+    try {
+      s.infra ??= await this.#external(s, ref);
+    } catch (err) {
+      // Not knowing is no reason to skip: draining a Node whose machine goes anyway does no harm.
+      s.log.info({ err: (err as Error).message }, 'cannot read the infrastructure object');
+      return false;
+    }
+    return !s.infra.object || !!s.infra.object.metadata.deletionTimestamp;
+  }
+
+  /** Upstream's node{Drain,VolumeDetach}TimeoutExceeded: a positive timeout has run out since `startedAt`. */
+  #timedOut(startedAt: string, timeoutSeconds: number | undefined): boolean {
+    return (
+      timeoutSeconds !== undefined &&
+      timeoutSeconds > 0 &&
+      this.#now() - Date.parse(startedAt) >= timeoutSeconds * 1000
+    );
+  }
+
+  #clusterKey({ cluster }: Scope): { namespace: string; name: string } {
+    return { namespace: cluster.metadata.namespace ?? '', name: cluster.metadata.name ?? '' };
+  }
+
+  /** What the drain's verdict on Pods needs: the MachineDrainRules of the Machine's namespace, Namespace labels. */
+  async #drainRules(
+    s: Scope,
+    client: Client,
+  ): Promise<{ rules: MachineDrainRuleLike[]; namespaceLabels: NamespaceLabels }> {
     const rules = (
       await this.#o.client.list<Stored<MachineDrainRuleLike & KubeObject>>(MachineDrainRuleType, {
-        namespace: machine.metadata.namespace,
+        namespace: s.machine.metadata.namespace,
       })
     ).items;
-    const namespaceLabels = async (ns: string): Promise<Record<string, string> | undefined> => {
+    const namespaceLabels: NamespaceLabels = async (ns) => {
       try {
         return (await client.get(NamespaceType, { name: ns })).metadata.labels ?? {};
       } catch (err) {
@@ -551,10 +739,7 @@ export class MachineReconciler implements Reconciler {
         throw err;
       }
     };
-    const result = await drainer.drain({ nodeName, machine, cluster }, rules, namespaceLabels);
-    if (result.done) return undefined;
-    s.deletingMessage = drainConditionMessage(result, new Date(startedAt));
-    return { requeueAfterMs: this.#o.drainRequeueMs ?? 20_000 };
+    return { rules, namespaceLabels };
   }
 
   async #reconcileDelete(s: Scope): Promise<Result | undefined> {
@@ -576,6 +761,8 @@ export class MachineReconciler implements Reconciler {
     }
     const drain = await this.#drain(s, now);
     if (drain) return drain;
+    const detach = await this.#waitForVolumeDetach(s, now);
+    if (detach) return detach;
     const preTerminate = hooks(AnnotationPrefix.PreTerminateDeleteHook);
     if (preTerminate.length) {
       status.deletion = {

@@ -1,4 +1,5 @@
-// The node drain of the Machine controller's deletion: cordon, then one pass per reconcile until `done`.
+// The node drain of the Machine controller's deletion (cordon, then one pass per reconcile until `done`) and the
+// wait for the Node's volumes to be detached that follows it.
 export {
   Drainer,
   type DrainerOptions,
@@ -23,3 +24,18 @@ export {
   podDrainBehavior,
 } from './machine-drain-rules.js';
 export { MIRROR_POD_ANNOTATION } from './pod-filters.js';
+export {
+  attachedVolumes,
+  claimsOfSkippedPods,
+  findVolumesWaitingForDetach,
+  isWaitingForDetach,
+  nameListToString,
+  type NodeWithVolumes,
+  type PersistentVolume,
+  type VolumeAttachment,
+  VolumeDetachError,
+  volumeAttachmentsOfNode,
+  volumeDetachConditionMessage,
+  volumesWaitingForDetach,
+  type VolumesWaitingForDetach,
+} from './volume-detach.js';
