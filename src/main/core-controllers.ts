@@ -11,7 +11,7 @@ import { setupClusterController } from '../core/reconcilers/cluster/setup.js';
 import { setupMachineDeploymentController } from '../core/reconcilers/machine-deployment/setup.js';
 import { setupMachineHealthCheckController } from '../core/reconcilers/machine-health-check/setup.js';
 import { setupMachineSetController } from '../core/reconcilers/machine-set/setup.js';
-import { setupMachineController } from '../core/reconcilers/machine/setup.js';
+import { type MachineControllerOptions, setupMachineController } from '../core/reconcilers/machine/setup.js';
 import { MANAGEMENT_PLANE_FEATURE_GATES } from './webhooks.js';
 
 export interface CoreControllersOptions {
@@ -23,6 +23,8 @@ export interface CoreControllersOptions {
   featureGates?: Partial<FeatureGates>;
   /** How long Machines keep their Node conditions while the workload cluster does not answer (upstream: 5 min). */
   remoteConditionsGracePeriodMs?: number;
+  /** Extra Machine labels and annotations kept on Nodes (upstream `--additional-sync-machine-labels|annotations`). */
+  nodeSync?: MachineControllerOptions['nodeSync'];
 }
 
 export interface CoreControllers {
@@ -72,6 +74,7 @@ export function setupCoreControllers(
     ...(options.remoteConditionsGracePeriodMs
       ? { remoteConditionsGracePeriodMs: options.remoteConditionsGracePeriodMs }
       : {}),
+    ...(options.nodeSync ? { nodeSync: options.nodeSync } : {}),
   });
   setupMachineHealthCheckController(manager, { workload: clusterCache, metrics });
   setupMachineSetController(manager);

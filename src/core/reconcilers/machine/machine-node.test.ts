@@ -28,7 +28,7 @@ function applied(n: Node, patch: Record<string, unknown> | undefined): Node {
   if (!patch) return n;
   const md = (patch.metadata ?? {}) as {
     labels?: Record<string, string | null>;
-    annotations?: Record<string, string>;
+    annotations?: Record<string, string | null>;
   };
   const merge = (a: Record<string, string> = {}, b: Record<string, string | null> = {}) =>
     Object.fromEntries(Object.entries({ ...a, ...b }).filter((e): e is [string, string] => e[1] !== null));
@@ -100,5 +100,33 @@ describe('nodeSyncPatch', () => {
     );
     const unlabelled = applied(labelled, nodeSyncPatch(labelled, m, { interruptible: false }));
     assert.deepEqual(unlabelled.metadata.labels, { 'node-role.kubernetes.io/worker': '' });
+  });
+
+  it('syncs extra labels and annotations chosen by pattern, removing only the ones it synced before', () => {
+    const m = machine({}, { 'team.example.com/owner': 'blue', other: 'x' });
+    m.metadata.annotations = { 'cost.example.com/center': '42', 'not.synced/x': 'y' };
+    const options = { syncLabels: [/^team\.example\.com\//], syncAnnotations: [/^cost\.example\.com\//] };
+    const start = node([], { 'someone.else/keep': 'z' });
+    const synced = applied(start, nodeSyncPatch(start, m, options));
+    assert.equal(synced.metadata.labels?.['team.example.com/owner'], 'blue');
+    assert.equal(synced.metadata.labels?.other, undefined);
+    assert.equal(synced.metadata.annotations?.['cost.example.com/center'], '42');
+    assert.equal(synced.metadata.annotations?.['not.synced/x'], undefined);
+    assert.equal(
+      synced.metadata.annotations?.['cluster.x-k8s.io/annotations-from-machine'],
+      'cost.example.com/center',
+    );
+    assert.equal(nodeSyncPatch(synced, m, options), undefined, 'nothing to do once in sync');
+
+    m.metadata.annotations = {};
+    const removed = applied(synced, nodeSyncPatch(synced, m, options));
+    assert.equal(removed.metadata.annotations?.['cost.example.com/center'], undefined);
+    assert.equal(removed.metadata.annotations?.['someone.else/keep'], 'z');
+    assert.equal(removed.metadata.annotations?.['cluster.x-k8s.io/annotations-from-machine'], '');
+  });
+
+  it('writes no annotations-from-machine when no annotation is synced', () => {
+    const synced = applied(node([]), nodeSyncPatch(node([]), machine(), {}));
+    assert.equal(synced.metadata.annotations?.['cluster.x-k8s.io/annotations-from-machine'], undefined);
   });
 });

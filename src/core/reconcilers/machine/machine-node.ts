@@ -68,6 +68,32 @@ export interface NodeSyncOptions {
   outdatedRevision?: boolean;
   /** The InfraMachine reports `status.interruptible` (`cluster.x-k8s.io/interruptible` label). */
   interruptible?: boolean;
+  /** Machine labels synced besides upstream's domains (upstream `--additional-sync-machine-labels`). */
+  syncLabels?: readonly RegExp[];
+  /**
+   * Machine annotations synced to the Node, remembered in `annotations-from-machine` (upstream
+   * `--additional-sync-machine-annotations`; none by default).
+   */
+  syncAnnotations?: readonly RegExp[];
+}
+
+const matchesAny = (key: string, patterns: readonly RegExp[] | undefined): boolean =>
+  !!patterns?.some((p) => p.test(key));
+
+/**
+ * The metadata entries `wanted` on the Node, as a merge patch over `current`: changed or new values, and
+ * `null` for keys synced before (`tracked`, a comma-separated list) that are no longer wanted.
+ */
+function syncedMetadataPatch(
+  current: Record<string, string>,
+  tracked: string | undefined,
+  wanted: Record<string, string>,
+): Record<string, string | null> {
+  const patch: Record<string, string | null> = {};
+  for (const key of (tracked ?? '').split(',').filter(Boolean))
+    if (!(key in wanted) && key in current) patch[key] = null;
+  for (const [k, v] of Object.entries(wanted)) if (current[k] !== v) patch[k] = v;
+  return patch;
 }
 
 /**
@@ -86,13 +112,19 @@ export function nodeSyncPatch(
   const labels = node.metadata.labels ?? {};
   const annotations = node.metadata.annotations ?? {};
   const wanted: Record<string, string> = Object.fromEntries(
-    Object.entries(machine.metadata.labels ?? {}).filter(([k]) => isManagedNodeLabel(k)),
+    Object.entries(machine.metadata.labels ?? {}).filter(
+      ([k]) => isManagedNodeLabel(k) || matchesAny(k, options.syncLabels),
+    ),
   );
   if (options.interruptible) wanted[Label.Interruptible] = '';
-  const before = (annotations[Annotation.LabelsFromMachine] ?? '').split(',').filter(Boolean);
-  const labelPatch: Record<string, string | null> = {};
-  for (const key of before) if (!(key in wanted) && key in labels) labelPatch[key] = null;
-  for (const [k, v] of Object.entries(wanted)) if (labels[k] !== v) labelPatch[k] = v;
+  const labelPatch = syncedMetadataPatch(labels, annotations[Annotation.LabelsFromMachine], wanted);
+  const wantedAnnotations: Record<string, string> = Object.fromEntries(
+    Object.entries(machine.metadata.annotations ?? {}).filter(([k]) =>
+      matchesAny(k, options.syncAnnotations),
+    ),
+  );
+  const trackedAnnotations = annotations[Annotation.AnnotationsFromMachine];
+  const syncedAnnotationPatch = syncedMetadataPatch(annotations, trackedAnnotations, wantedAnnotations);
 
   const original: NodeTaint[] = node.spec?.taints ?? [];
   let taints = withoutTaint(original, Taint.NodeUninitialized);
@@ -110,7 +142,7 @@ export function nodeSyncPatch(
     ? withTaint(taints, Taint.NodeOutdatedRevision)
     : withoutTaint(taints, Taint.NodeOutdatedRevision);
 
-  const annotationPatch: Record<string, string> = {};
+  const annotationPatch: Record<string, string | null> = { ...syncedAnnotationPatch };
   const want: Record<string, string> = {
     [Annotation.ClusterNameOnNode]: machine.spec?.clusterName ?? '',
     [Annotation.ClusterNamespaceOnNode]: machine.metadata.namespace ?? '',
@@ -120,6 +152,9 @@ export function nodeSyncPatch(
       ? { [Annotation.OwnerKindOnNode]: options.owner.kind, [Annotation.OwnerNameOnNode]: options.owner.name }
       : {}),
     ...(taintsAnnotation !== undefined ? { [Annotation.TaintsFromMachine]: taintsAnnotation } : {}),
+    ...(options.syncAnnotations?.length || trackedAnnotations !== undefined
+      ? { [Annotation.AnnotationsFromMachine]: Object.keys(wantedAnnotations).sort().join(',') }
+      : {}),
   };
   for (const [k, v] of Object.entries(want)) if (annotations[k] !== v) annotationPatch[k] = v;
 

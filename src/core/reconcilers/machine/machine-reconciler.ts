@@ -49,6 +49,7 @@ import {
   nodeByProviderID,
   NodeType,
   nodeSyncPatch,
+  type NodeSyncOptions,
 } from './machine-node.js';
 import {
   DEFAULT_REMOTE_CONDITIONS_GRACE_PERIOD_MS,
@@ -101,6 +102,8 @@ export interface MachineReconcilerOptions {
    * (upstream `--remote-conditions-grace-period`, default 5 minutes).
    */
   remoteConditionsGracePeriodMs?: number;
+  /** Extra Machine labels and annotations kept on Nodes (upstream `--additional-sync-machine-labels|annotations`). */
+  nodeSync?: Pick<NodeSyncOptions, 'syncLabels' | 'syncAnnotations'>;
 }
 
 interface External {
@@ -412,6 +415,7 @@ export class MachineReconciler implements Reconciler {
       ...(this.#gates.MachineTaintPropagation ? { machineTaints: machine.spec?.taints ?? [] } : {}),
       outdatedRevision: isOutdatedRevision(ms, md),
       interruptible: infra ? InfraMachine.interruptible(infra) : false,
+      ...this.#o.nodeSync,
     });
     if (patch) s.node = await client.patch<Node>(node, { type: 'merge', data: patch });
     return undefined;

@@ -11,7 +11,7 @@ import { ContractResolver } from '../../contract/contract-version.js';
 import type { CoreMetrics } from '../../metrics/core-metrics.js';
 import { ExternalTracker } from '../external-tracker.js';
 import { DEFAULT_REMOTE_CONDITIONS_GRACE_PERIOD_MS } from './machine-node-conditions.js';
-import { MachineReconciler, MachineType } from './machine-reconciler.js';
+import { MachineReconciler, type MachineReconcilerOptions, MachineType } from './machine-reconciler.js';
 import type { WorkloadAccess } from './workload-access.js';
 
 export interface MachineControllerOptions {
@@ -29,6 +29,8 @@ export interface MachineControllerOptions {
    * cluster cache has dropped the connection first; only tests should go lower).
    */
   remoteConditionsGracePeriodMs?: number;
+  /** Extra Machine labels and annotations kept on Nodes (upstream `--additional-sync-machine-labels|annotations`). */
+  nodeSync?: MachineReconcilerOptions['nodeSync'];
 }
 
 /** MachineSet and MachineDeployment changes matter to Machines only through their revision (outdated-revision taint). */
@@ -61,6 +63,7 @@ export function setupMachineController(manager: Manager, options: MachineControl
     ...(options.drainRequeueMs ? { drainRequeueMs: options.drainRequeueMs } : {}),
     ...(options.featureGates ? { featureGates: options.featureGates } : {}),
     remoteConditionsGracePeriodMs: gracePeriodMs,
+    ...(options.nodeSync ? { nodeSync: options.nodeSync } : {}),
     enqueue: (m) => built.controller?.queue.add(keyString(m)),
   });
   const controller = new ControllerBuilder(manager)
