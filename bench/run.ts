@@ -1,8 +1,8 @@
 /**
  * Benchmark of the embedded API server, its storage layer and etcd 3.4 under the same load, printed side by
  * side, then of the controller-runtime engine: `npm run bench` (add `-- --quick` for a short run,
- * `-- --no-etcd` to skip the reference, `-- --only controller`, `-- --only api`, `-- --only inmemory` or
- * `-- --only core` for one section).
+ * `-- --no-etcd` to skip the reference, `-- --only controller`, `-- --only api`, `-- --only inmemory`,
+ * `-- --only core` or `-- --only pki` for one section).
  */
 import { cpus } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import { startApiServer, type ApiServerProcess } from './api-server-process.js';
 import { runControllerBench } from './controller-bench.js';
 import { runInMemoryBench } from './in-memory-bench.js';
 import { runCoreBench } from './core-bench.js';
+import { runPkiBench } from './pki-bench.js';
 import { ensureEtcd, etcdCasUpdate, etcdPut, startEtcd } from './etcd.js';
 import type { HttpClient } from './http-client.js';
 import { closedLoop } from './load.js';
@@ -22,7 +23,7 @@ import { printTable } from './table.js';
 
 const quick = process.argv.includes('--quick');
 const withEtcd = !process.argv.includes('--no-etcd');
-const SECTIONS = ['api', 'controller', 'inmemory', 'core'] as const;
+const SECTIONS = ['api', 'controller', 'inmemory', 'core', 'pki'] as const;
 type Section = (typeof SECTIONS)[number];
 /** `--only controller` / `--only=api`: run one section; default all. */
 function onlySection(argv: readonly string[]): Section | undefined {
@@ -262,6 +263,7 @@ async function main(): Promise<void> {
   if (runs('controller')) await runControllerBench({ quick });
   if (runs('inmemory')) await runInMemoryBench({ quick });
   if (runs('core')) await runCoreBench({ quick });
+  if (runs('pki')) await runPkiBench({ quick });
 }
 
 async function apiSection(): Promise<void> {

@@ -14,9 +14,21 @@ export const layers = [
   { folder: 'src/pki', mayImport: ['src/pki'] },
   { folder: 'src/core/api', mayImport: ['src/core/api'] },
   { folder: 'src/core', mayImport: ['src/core', 'src/controller-runtime', 'src/pki'] },
+  // The cluster certificate and kubeconfig Secrets, shared by core and the kubeadm providers (ADR 0009).
+  {
+    folder: 'src/core/secret',
+    mayImport: ['src/core/secret', 'src/core/api', 'src/controller-runtime', 'src/pki'],
+  },
   {
     folder: 'src/providers/*',
-    mayImport: ['<self>', 'src/core/api', 'src/core/contract', 'src/controller-runtime', 'src/pki'],
+    mayImport: [
+      '<self>',
+      'src/core/api',
+      'src/core/contract',
+      'src/core/secret',
+      'src/controller-runtime',
+      'src/pki',
+    ],
   },
   // KubeadmControlPlane embeds KubeadmConfigSpec, as upstream's API does (ADR 0007): API types only.
   {
@@ -26,6 +38,7 @@ export const layers = [
       'src/providers/bootstrap-kubeadm/api',
       'src/core/api',
       'src/core/contract',
+      'src/core/secret',
       'src/controller-runtime',
       'src/pki',
     ],
@@ -36,6 +49,7 @@ export const layers = [
       'src/providers/infrastructure-dev',
       'src/core/api',
       'src/core/contract',
+      'src/core/secret',
       'src/controller-runtime',
       'src/pki',
       'src/apiserver',

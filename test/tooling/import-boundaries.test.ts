@@ -35,6 +35,10 @@ describe('import boundaries (docs/architecture.md)', () => {
     ['src/providers/control-plane-kubeadm/api/kcp.ts', '../../bootstrap-kubeadm/reconcilers/r.js'],
     ['src/providers/control-plane-kubeadm/api/kcp.ts', '../../infrastructure-dev/api/dev-machine.js'],
     ['src/core/reconcilers/cluster/c.ts', '../../../../test/e2e/helpers.js'],
+    // The shared Secrets module stays below the reconcilers and knows no provider (ADR 0009).
+    ['src/core/secret/cluster-certificates.ts', '../reconcilers/cluster/cluster-reconciler.js'],
+    ['src/core/secret/cluster-certificates.ts', '../contract/accessors.js'],
+    ['src/core/secret/cluster-certificates.ts', '../../providers/bootstrap-kubeadm/api/kubeadm-types.js'],
   ];
   for (const [file, specifier] of forbidden) {
     it(`refuses ${file} importing ${specifier}`, async () => {
@@ -52,6 +56,12 @@ describe('import boundaries (docs/architecture.md)', () => {
     ['src/providers/bootstrap-kubeadm/reconcilers/r.ts', '../api/kubeadm-config.js'],
     ['src/providers/control-plane-kubeadm/api/kcp.ts', '../../bootstrap-kubeadm/api/kubeadm-config.js'],
     ['src/providers/control-plane-kubeadm/reconcilers/r.ts', '../api/kcp.js'],
+    ['src/providers/control-plane-kubeadm/reconcilers/r.ts', '../../../core/secret/index.js'],
+    ['src/providers/bootstrap-kubeadm/reconcilers/r.ts', '../../../core/secret/index.js'],
+    ['src/core/reconcilers/cluster/c.ts', '../../secret/index.js'],
+    ['src/core/secret/cluster-certificates.ts', '../../pki/index.js'],
+    ['src/core/secret/cluster-certificates.ts', '../api/v1beta2/well-known.js'],
+    ['src/core/secret/cluster-certificates.ts', '../../controller-runtime/client/client.js'],
     ['src/providers/infrastructure-dev/backends/in-memory/w.ts', '../../../../apiserver/http/server.js'],
     ['src/cli/program.ts', '../providers/infrastructure-dev/api/dev-cluster.js'],
     ['src/main/up.ts', '../apiserver/http/server.js'],

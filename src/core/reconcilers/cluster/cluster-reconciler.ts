@@ -10,26 +10,23 @@ import type {
 } from '../../../controller-runtime/controller/reconciler.js';
 import { addFinalizer, removeFinalizer } from '../../../controller-runtime/helpers/finalizers.js';
 import { withPatch } from '../../../controller-runtime/helpers/with-patch.js';
-import { CertificateAuthority, createAdminKubeconfig, stringifyKubeconfig } from '../../../pki/index.js';
 import type { Cluster } from '../../api/v1beta2/cluster-types.js';
 import { API_VERSION } from '../../api/v1beta2/group.js';
 import type { MachineDeployment } from '../../api/v1beta2/machine-deployment-types.js';
 import type { MachineSet } from '../../api/v1beta2/machine-set-types.js';
 import type { Machine } from '../../api/v1beta2/machine-types.js';
 import {
-  CLUSTER_SECRET_TYPE,
   clusterCASecretName,
   ClusterCondition,
   ClusterReason,
   CommonCondition,
   Finalizer,
-  kubeconfigSecretName,
   Label,
-  SecretDataKey,
 } from '../../api/v1beta2/well-known.js';
 import { ControlPlane, InfraCluster } from '../../contract/accessors.js';
 import type { ContractReference, ContractResolver } from '../../contract/contract-version.js';
 import { isPaused, setPausedCondition } from '../../contract/paused.js';
+import { reconcileAdminKubeconfigSecret } from '../../secret/index.js';
 import { type ExternalTracker, lowestRequeue } from '../external-tracker.js';
 import type { ClusterScope, Descendants, External, Stored } from './cluster-scope.js';
 import { updateClusterStatus } from './cluster-status.js';
@@ -38,7 +35,6 @@ export const ClusterType: TypeRef = { apiVersion: API_VERSION, kind: 'Cluster' }
 export const MachineType: TypeRef = { apiVersion: API_VERSION, kind: 'Machine' };
 export const MachineSetType: TypeRef = { apiVersion: API_VERSION, kind: 'MachineSet' };
 export const MachineDeploymentType: TypeRef = { apiVersion: API_VERSION, kind: 'MachineDeployment' };
-const SecretType: TypeRef = { apiVersion: 'v1', kind: 'Secret' };
 
 /** Upstream requeues deletion every 5 s while descendants, the control plane or the infrastructure remain. */
 const DELETE_REQUEUE_MS = 5000;
@@ -199,58 +195,27 @@ export class ClusterReconciler implements Reconciler {
 
   /**
    * `<cluster>-kubeconfig` for clusters without a control plane object (a control plane provider writes its
-   * own): an admin client certificate from `<cluster>-ca` for the Cluster's endpoint.
+   * own): an admin client certificate from `<cluster>-ca` for the Cluster's endpoint, owned (not controlled)
+   * by the Cluster. As upstream, an existing kubeconfig is never rewritten here; only KCP rotates its own.
    */
   async #reconcileKubeconfig(s: ClusterScope): Promise<Result | undefined> {
     const cluster = s.cluster;
     const endpoint = cluster.spec?.controlPlaneEndpoint;
     if (refName(cluster.spec?.controlPlaneRef) || !endpoint?.host || !endpoint.port) return undefined;
-    const namespace = cluster.metadata.namespace;
-    const name = cluster.metadata.name!;
-    if (await this.#secret(namespace, kubeconfigSecretName(name))) return undefined;
-    const caSecret = await this.#secret(namespace, clusterCASecretName(name));
-    const certificatePem = decode(caSecret?.data?.[SecretDataKey.TLSCrt]);
-    const privateKeyPem = decode(caSecret?.data?.[SecretDataKey.TLSKey]);
-    if (!certificatePem || !privateKeyPem) {
-      s.log.info({ secret: clusterCASecretName(name) }, 'waiting for the cluster CA to write the kubeconfig');
-      return { requeueAfterMs: 10_000 };
-    }
-    const kubeconfig = await createAdminKubeconfig({
-      ca: CertificateAuthority.fromPem({ certificatePem, privateKeyPem }),
-      clusterName: name,
-      server: `https://${endpoint.host}:${endpoint.port}`,
+    const key = { namespace: cluster.metadata.namespace!, name: cluster.metadata.name! };
+    const result = await reconcileAdminKubeconfigSecret(this.#o.client, {
+      cluster: key,
+      endpoint: { host: endpoint.host, port: endpoint.port },
+      owner: { apiVersion: API_VERSION, kind: 'Cluster', metadata: cluster.metadata },
+      controller: false,
+      reader: this.#o.apiReader,
     });
-    try {
-      await this.#o.client.create({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        type: CLUSTER_SECRET_TYPE,
-        metadata: {
-          name: kubeconfigSecretName(name),
-          namespace,
-          labels: { [Label.ClusterName]: name },
-          ownerReferences: [
-            { apiVersion: API_VERSION, kind: 'Cluster', name, uid: cluster.metadata.uid!, controller: true },
-          ],
-        },
-        data: { [SecretDataKey.Value]: Buffer.from(stringifyKubeconfig(kubeconfig)).toString('base64') },
-      });
-    } catch (err) {
-      if (!(err as { code?: number }).code || (err as { code?: number }).code !== 409) throw err;
-    }
-    return undefined;
-  }
-
-  async #secret(
-    namespace: string | undefined,
-    name: string,
-  ): Promise<(KubeObject & { data?: Record<string, string> }) | undefined> {
-    try {
-      return await this.#o.apiReader.get(SecretType, { namespace, name });
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    if (result.action !== 'WaitingForClusterCA') return undefined;
+    s.log.info(
+      { secret: clusterCASecretName(key.name) },
+      'waiting for the cluster CA to write the kubeconfig',
+    );
+    return { requeueAfterMs: result.requeueAfterMs };
   }
 
   async #descendants(cluster: Stored<Cluster>): Promise<Descendants> {
@@ -330,9 +295,6 @@ export class ClusterReconciler implements Reconciler {
     }
   }
 }
-
-const decode = (b64: string | undefined): string | undefined =>
-  b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
 
 /** `* MachineDeployments: md-0, md-1\n* Worker Machines: m-0, ...` as upstream lists what deletion waits for. */
 function describeRemaining(d: Descendants, hasCpObject: boolean): string {
