@@ -1,12 +1,29 @@
-// Core controllers on a provider-test harness: the cluster cache, the Cluster and Machine controllers.
+// Core controllers on a provider-test harness: the cluster cache, the Cluster and Machine controllers, and the
+// kubeadm bootstrap provider (as `capi up` wires them).
 import type { Manager } from '../../src/controller-runtime/manager/manager.js';
 import { setupCoreControllers } from '../../src/main/core-controllers.js';
+import {
+  type KubeadmBootstrapProviderOptions,
+  setupKubeadmBootstrapProvider,
+} from '../../src/providers/bootstrap-kubeadm/setup.js';
 
-/** Sets up the core controllers built so far on `manager`, with short cluster-cache intervals for tests. */
-export function setupCore(manager: Manager): void {
-  setupCoreControllers(manager, {
+export interface SetupCoreOptions {
+  /** KubeadmConfig controller settings (token TTL, ...); its workload clusters are core's cluster cache. */
+  kubeadmBootstrap?: Omit<KubeadmBootstrapProviderOptions, 'workloadClusters'>;
+}
+
+/**
+ * Sets up the core controllers built so far on `manager`, with short cluster-cache intervals for tests, and the
+ * kubeadm bootstrap provider on core's cluster cache.
+ */
+export function setupCore(manager: Manager, options: SetupCoreOptions = {}): void {
+  const core = setupCoreControllers(manager, {
     clusterCache: { probeIntervalMs: 500, probeTimeoutMs: 1000, connectionRetryMs: 250 },
     drainRequeueMs: 500,
+  });
+  setupKubeadmBootstrapProvider(manager, {
+    ...options.kubeadmBootstrap,
+    workloadClusters: core.clusterCache,
   });
 }
 
@@ -24,6 +41,7 @@ import {
   type Harness,
   MACHINE,
   type Obj,
+  POD,
   SECRET,
   type TestCluster,
   workloadClient,
@@ -215,4 +233,46 @@ export async function setNodeReady(wl: KubeClient, node: string, status: 'True' 
 /** The Machines of a worker pool made by `createMachineDeployment`. */
 export async function poolMachines(h: Harness, ns: string, pool: string): Promise<Obj[]> {
   return (await h.client.list<Obj>(MACHINE, { namespace: ns, labelSelector: `pool=${pool}` })).items;
+}
+
+/**
+ * A one-replica database Deployment in the workload cluster's `default` namespace with a PodDisruptionBudget of
+ * `maxUnavailable: 0`; waits until its Pod runs on `node` and the budget is computed (0 disruptions allowed), and
+ * returns the Pod: a Pod that no drain may evict.
+ */
+export async function createUnevictableDatabase(wl: KubeClient, node: string): Promise<Obj> {
+  await wl.create({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'db', namespace: 'default' },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'db' } },
+      template: {
+        metadata: { labels: { app: 'db' } },
+        spec: { containers: [{ name: 'db', image: 'postgres:17' }] },
+      },
+    },
+  });
+  await wl.create({
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: 'db', namespace: 'default' },
+    spec: { maxUnavailable: 0, selector: { matchLabels: { app: 'db' } } },
+  });
+  const pod = await eventually(`db Pod running on ${node}`, async () => {
+    const pods = await wl.list<Obj>(POD, { namespace: 'default', labelSelector: 'app=db' });
+    const running = pods.items.find((p) => (p.status as { phase?: string }).phase === 'Running');
+    return running && (running.spec as { nodeName?: string }).nodeName === node ? running : undefined;
+  });
+  const budget = await eventually('budget computed', async () => {
+    const pdb = await wl.get<Obj>(
+      { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
+      { namespace: 'default', name: 'db' },
+    );
+    return (pdb.status as { expectedPods?: number })?.expectedPods === 1 ? pdb : undefined;
+  });
+  if ((budget.status as { disruptionsAllowed?: number }).disruptionsAllowed !== 0)
+    throw new Error('the db budget allows disruptions');
+  return pod;
 }

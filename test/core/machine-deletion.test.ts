@@ -10,7 +10,7 @@ import {
   useHarness,
   workloadClient,
 } from '../providers/infrastructure-dev/harness.js';
-import { applyPlainCluster, setupCore } from './core-helpers.js';
+import { applyPlainCluster, createUnevictableDatabase, setupCore } from './core-helpers.js';
 
 describe('Machine deletion drains the Node', () => {
   const harness = useHarness({ setup: setupCore });
@@ -34,41 +34,7 @@ describe('Machine deletion drains the Node', () => {
     const wl = await workloadClient(c, `https://${endpoint.host}:${endpoint.port}`);
     try {
       // A database pinned to the worker (the control plane Node is tainted), with a budget allowing no disruption.
-      await wl.create({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'db', namespace: 'default' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'db' } },
-          template: {
-            metadata: { labels: { app: 'db' } },
-            spec: { containers: [{ name: 'db', image: 'postgres:17' }] },
-          },
-        },
-      });
-      await wl.create({
-        apiVersion: 'policy/v1',
-        kind: 'PodDisruptionBudget',
-        metadata: { name: 'db', namespace: 'default' },
-        spec: { maxUnavailable: 0, selector: { matchLabels: { app: 'db' } } },
-      });
-      const pod = await eventually('db Pod running on the worker', async () => {
-        const pods = await wl.list<Obj>(
-          { apiVersion: 'v1', kind: 'Pod' },
-          { namespace: 'default', labelSelector: 'app=db' },
-        );
-        const running = pods.items.find((p) => (p.status as { phase?: string }).phase === 'Running');
-        return running && (running.spec as { nodeName?: string }).nodeName === 'dr-w-0' ? running : undefined;
-      });
-      const budget = await eventually('budget computed', async () => {
-        const pdb = await wl.get<Obj>(
-          { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
-          { namespace: 'default', name: 'db' },
-        );
-        return (pdb.status as { expectedPods?: number })?.expectedPods === 1 ? pdb : undefined;
-      });
-      assert.equal((budget.status as { disruptionsAllowed?: number }).disruptionsAllowed, 0);
+      const pod = await createUnevictableDatabase(wl, 'dr-w-0');
 
       const deletedAt = Date.now();
       await h.client.delete({

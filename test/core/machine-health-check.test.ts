@@ -7,11 +7,10 @@ import {
   eventually,
   getObj,
   MACHINE,
-  type Obj,
   useHarness,
   workloadClient,
 } from '../providers/infrastructure-dev/harness.js';
-import { applyPlainCluster, setupCore } from './core-helpers.js';
+import { applyPlainCluster, setNodeReady, setupCore } from './core-helpers.js';
 
 const MHC = { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineHealthCheck' };
 
@@ -63,20 +62,7 @@ describe('MachineHealthCheck', () => {
 
     const endpoint = cluster.spec!.controlPlaneEndpoint as { host: string; port: number };
     const wl = await workloadClient(c, `https://${endpoint.host}:${endpoint.port}`);
-    const setReady = async (node: string, status: 'True' | 'False') => {
-      const n = await wl.get<Obj>({ apiVersion: 'v1', kind: 'Node' }, { name: node });
-      const conditions = (n.status as { conditions: Record<string, unknown>[] }).conditions.map((x) =>
-        x.type === 'Ready'
-          ? {
-              ...x,
-              status,
-              reason: status === 'True' ? 'KubeletReady' : 'KubeletNotReady',
-              lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-            }
-          : x,
-      );
-      await wl.patchStatus(n, { type: 'merge', data: { status: { conditions } } });
-    };
+    const setReady = (node: string, status: 'True' | 'False') => setNodeReady(wl, node, status);
     try {
       // Two of three workers down: more than 40%, so nothing is remediated and the condition says why.
       await setReady('hc-w-0', 'False');

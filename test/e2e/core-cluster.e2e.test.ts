@@ -25,6 +25,7 @@ import {
   clusterWorkloadClient,
   createDevMachineTemplate,
   createMachineDeployment,
+  createUnevictableDatabase,
   MACHINE_DEPLOYMENT,
   MACHINE_HEALTH_CHECK,
   MACHINE_SET,
@@ -441,37 +442,7 @@ describe('remediation and drain end to end', () => {
     const node = (worker!.status as { nodeRef: { name: string } }).nodeRef.name;
     const wl = await clusterWorkloadClient(c, cluster);
     try {
-      await wl.create({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'db', namespace: 'default' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'db' } },
-          template: {
-            metadata: { labels: { app: 'db' } },
-            spec: { containers: [{ name: 'db', image: 'postgres:17' }] },
-          },
-        },
-      });
-      await wl.create({
-        apiVersion: 'policy/v1',
-        kind: 'PodDisruptionBudget',
-        metadata: { name: 'db', namespace: 'default' },
-        spec: { maxUnavailable: 0, selector: { matchLabels: { app: 'db' } } },
-      });
-      const pod = await eventually('db Pod running on the worker', async () => {
-        const pods = await wl.list<Obj>(POD, { namespace: 'default', labelSelector: 'app=db' });
-        const running = pods.items.find((p) => (p.status as { phase?: string }).phase === 'Running');
-        return running && (running.spec as { nodeName?: string }).nodeName === node ? running : undefined;
-      });
-      await eventually('budget computed', async () => {
-        const pdb = await wl.get<Obj>(
-          { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
-          { namespace: 'default', name: 'db' },
-        );
-        return (pdb.status as { expectedPods?: number })?.expectedPods === 1;
-      });
+      const pod = await createUnevictableDatabase(wl, node);
 
       const scaledAt = Date.now();
       await scale(h, ns, 'dr-md', 0);

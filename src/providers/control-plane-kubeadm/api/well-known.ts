@@ -59,7 +59,11 @@ export const KubeadmControlPlaneReason = {
     InspectionFailed: 'InspectionFailed',
   },
   Initialized: { Initialized: 'Initialized', NotInitialized: 'NotInitialized' },
-  CertificatesAvailable: { Available: 'Available', InternalError: 'InternalError' },
+  CertificatesAvailable: {
+    Available: 'Available',
+    NotAvailable: 'NotAvailable',
+    InternalError: 'InternalError',
+  },
   EtcdClusterHealthy: {
     Healthy: 'Healthy',
     NotHealthy: 'NotHealthy',
@@ -116,6 +120,8 @@ export const KubeadmControlPlaneReason = {
 
 /** Conditions the controller sets on the control plane Machines it owns (and adds as their readiness gates). */
 export const KubeadmControlPlaneMachineConditionType = {
+  /** The Node carries kubeadm's control plane label and, where expected, its NoSchedule taint. */
+  NodeKubeadmLabelsAndTaintsSet: 'NodeKubeadmLabelsAndTaintsSet',
   APIServerPodHealthy: 'APIServerPodHealthy',
   ControllerManagerPodHealthy: 'ControllerManagerPodHealthy',
   SchedulerPodHealthy: 'SchedulerPodHealthy',
@@ -141,6 +147,13 @@ export const KubeadmControlPlaneMachineReason = {
     InspectionFailed: 'InspectionFailed',
     ConnectionDown: 'ConnectionDown',
     Deleting: 'Deleting',
+  },
+  NodeKubeadmLabelsAndTaints: {
+    Set: 'Set',
+    NotSet: 'NotSet',
+    Deleting: 'Deleting',
+    InspectionFailed: 'InspectionFailed',
+    ConnectionDown: 'ConnectionDown',
   },
   /** Reasons of the OwnerRemediated condition on a control plane Machine that a MachineHealthCheck flagged. */
   OwnerRemediated: {
