@@ -19,6 +19,8 @@ export const layers = [
     folder: 'src/core/secret',
     mayImport: ['src/core/secret', 'src/core/api', 'src/controller-runtime', 'src/pki'],
   },
+  // Helpers every Machine-owning controller shares, core's and the providers' (ADR 0010).
+  { folder: 'src/core/util', mayImport: ['src/core/util', 'src/core/api', 'src/controller-runtime'] },
   {
     folder: 'src/providers/*',
     mayImport: [
@@ -26,6 +28,7 @@ export const layers = [
       'src/core/api',
       'src/core/contract',
       'src/core/secret',
+      'src/core/util',
       'src/controller-runtime',
       'src/pki',
     ],
@@ -39,6 +42,7 @@ export const layers = [
       'src/core/api',
       'src/core/contract',
       'src/core/secret',
+      'src/core/util',
       'src/controller-runtime',
       'src/pki',
     ],
@@ -50,6 +54,7 @@ export const layers = [
       'src/core/api',
       'src/core/contract',
       'src/core/secret',
+      'src/core/util',
       'src/controller-runtime',
       'src/pki',
       'src/apiserver',

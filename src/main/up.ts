@@ -2,6 +2,7 @@ import { startEmbeddedApiServer, type EmbeddedApiServer } from '../apiserver/emb
 import { KubeClient } from '../controller-runtime/client/kube-client.js';
 import { Manager } from '../controller-runtime/manager/manager.js';
 import { setupKubeadmBootstrapProvider } from '../providers/bootstrap-kubeadm/setup.js';
+import { setupKubeadmControlPlaneProvider } from '../providers/control-plane-kubeadm/setup.js';
 import { type DevProvider, setupDevProvider } from '../providers/infrastructure-dev/setup.js';
 import { setupCoreControllers } from './core-controllers.js';
 import { clusterApiCrds } from './crds.js';
@@ -38,8 +39,8 @@ export interface RunningManagementPlane {
 /**
  * `capi up`: the management plane in one process: the embedded API server with its durable store and every
  * Cluster API CRD installed (kept in step with this version on each start), and the controllers built so far
- * (core, the kubeadm bootstrap provider, the dev infrastructure provider with its in-memory backend); the
- * others join as they are built.
+ * (core, the kubeadm bootstrap and control plane providers, the dev infrastructure provider with its in-memory
+ * backend); the others join as they are built.
  */
 export async function up(options: UpOptions): Promise<RunningManagementPlane> {
   const dataDir = resolveDataDir(options.dataDir);
@@ -79,8 +80,9 @@ export async function up(options: UpOptions): Promise<RunningManagementPlane> {
       },
     });
     const core = setupCoreControllers(manager);
-    // The kubeadm bootstrap provider reaches workload clusters through core's cluster cache.
+    // The kubeadm bootstrap and control plane providers reach workload clusters through core's cluster cache.
     setupKubeadmBootstrapProvider(manager, { workloadClusters: core.clusterCache });
+    setupKubeadmControlPlaneProvider(manager, { workloadClusters: core.clusterCache });
     const stop = new AbortController();
     const running = manager.start(stop.signal);
     controllers = { manager, stop, running };
@@ -110,10 +112,10 @@ export async function up(options: UpOptions): Promise<RunningManagementPlane> {
   };
 }
 
-/** `controllers: Cluster, Machine, MachineSet, MachineDeployment, MachineHealthCheck, KubeadmConfig, DevCluster, DevMachine (in-memory workload endpoints on 127.0.0.1:20000-30000)`. */
+/** `controllers: Cluster, Machine, MachineSet, MachineDeployment, MachineHealthCheck, KubeadmConfig, KubeadmControlPlane, DevCluster, DevMachine (in-memory workload endpoints on 127.0.0.1:20000-30000)`. */
 function describeControllers(dev: DevProvider): string {
   const ports = dev.cloud.ports;
-  return `controllers: Cluster, Machine, MachineSet, MachineDeployment, MachineHealthCheck, KubeadmConfig, DevCluster, DevMachine (in-memory workload endpoints on ${ports.host}:${ports.minPort}-${ports.maxPort})`;
+  return `controllers: Cluster, Machine, MachineSet, MachineDeployment, MachineHealthCheck, KubeadmConfig, KubeadmControlPlane, DevCluster, DevMachine (in-memory workload endpoints on ${ports.host}:${ports.minPort}-${ports.maxPort})`;
 }
 
 /** `12 Cluster API CRDs: 12 created` / `12 Cluster API CRDs: 1 updated, 11 unchanged`. */

@@ -1,20 +1,26 @@
 // Core controllers on a provider-test harness: the cluster cache, the Cluster and Machine controllers, and the
-// kubeadm bootstrap provider (as `capi up` wires them).
+// kubeadm bootstrap and control plane providers (as `capi up` wires them).
 import type { Manager } from '../../src/controller-runtime/manager/manager.js';
 import { setupCoreControllers } from '../../src/main/core-controllers.js';
 import {
   type KubeadmBootstrapProviderOptions,
   setupKubeadmBootstrapProvider,
 } from '../../src/providers/bootstrap-kubeadm/setup.js';
+import {
+  type KubeadmControlPlaneProviderOptions,
+  setupKubeadmControlPlaneProvider,
+} from '../../src/providers/control-plane-kubeadm/setup.js';
 
 export interface SetupCoreOptions {
   /** KubeadmConfig controller settings (token TTL, ...); its workload clusters are core's cluster cache. */
   kubeadmBootstrap?: Omit<KubeadmBootstrapProviderOptions, 'workloadClusters'>;
+  /** KubeadmControlPlane controller settings; its workload clusters are core's cluster cache. */
+  kubeadmControlPlane?: Omit<KubeadmControlPlaneProviderOptions, 'workloadClusters'>;
 }
 
 /**
  * Sets up the core controllers built so far on `manager`, with short cluster-cache intervals for tests, and the
- * kubeadm bootstrap provider on core's cluster cache.
+ * kubeadm bootstrap and control plane providers on core's cluster cache.
  */
 export function setupCore(manager: Manager, options: SetupCoreOptions = {}): void {
   const core = setupCoreControllers(manager, {
@@ -23,6 +29,10 @@ export function setupCore(manager: Manager, options: SetupCoreOptions = {}): voi
   });
   setupKubeadmBootstrapProvider(manager, {
     ...options.kubeadmBootstrap,
+    workloadClusters: core.clusterCache,
+  });
+  setupKubeadmControlPlaneProvider(manager, {
+    ...options.kubeadmControlPlane,
     workloadClusters: core.clusterCache,
   });
 }

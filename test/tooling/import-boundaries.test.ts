@@ -39,6 +39,11 @@ describe('import boundaries (docs/architecture.md)', () => {
     ['src/core/secret/cluster-certificates.ts', '../reconcilers/cluster/cluster-reconciler.js'],
     ['src/core/secret/cluster-certificates.ts', '../contract/accessors.js'],
     ['src/core/secret/cluster-certificates.ts', '../../providers/bootstrap-kubeadm/api/kubeadm-types.js'],
+    // The shared Machine helpers stay a leaf below core's reconcilers and the providers (ADR 0010).
+    ['src/core/util/machine-versions.ts', '../reconcilers/machine-set/machine-set-status.js'],
+    ['src/core/util/machine-versions.ts', '../secret/index.js'],
+    ['src/core/util/template-clone.ts', '../../providers/infrastructure-dev/api/dev-machine.js'],
+    ['src/providers/control-plane-kubeadm/reconcilers/r.ts', '../../../core/cluster-cache/index.js'],
   ];
   for (const [file, specifier] of forbidden) {
     it(`refuses ${file} importing ${specifier}`, async () => {
@@ -59,6 +64,12 @@ describe('import boundaries (docs/architecture.md)', () => {
     ['src/providers/control-plane-kubeadm/reconcilers/r.ts', '../../../core/secret/index.js'],
     ['src/providers/bootstrap-kubeadm/reconcilers/r.ts', '../../../core/secret/index.js'],
     ['src/core/reconcilers/cluster/c.ts', '../../secret/index.js'],
+    ['src/providers/control-plane-kubeadm/internal/status.ts', '../../../core/util/index.js'],
+    ['src/providers/control-plane-kubeadm/reconcilers/r.ts', '../../../core/util/index.js'],
+    ['src/providers/infrastructure-dev/reconcilers/r.ts', '../../../core/util/index.js'],
+    ['src/core/reconcilers/machine-set/m.ts', '../../util/index.js'],
+    ['src/core/util/machine-versions.ts', '../api/version.js'],
+    ['src/core/util/machine-messages.ts', '../../controller-runtime/conditions/index.js'],
     ['src/core/secret/cluster-certificates.ts', '../../pki/index.js'],
     ['src/core/secret/cluster-certificates.ts', '../api/v1beta2/well-known.js'],
     ['src/core/secret/cluster-certificates.ts', '../../controller-runtime/client/client.js'],

@@ -7,8 +7,8 @@ import { API_VERSION, GROUP, Label, type MachineSet } from '../api/v1beta2/index
 import { forbidImmutableChange } from './util/immutable.js';
 import { isSelectorError, labelSelectorAsSelector, selectorForDisplay } from './util/label-selector.js';
 import { validateMachineTaints, validateMachineTaintsForWorkers } from './util/machine-taints.js';
+import { formatLabelValue } from '../util/index.js';
 import {
-  formatLabelValue,
   validateSkippedPreflightChecks,
   validateTemplateBootstrap,
   validateTemplateClusterName,

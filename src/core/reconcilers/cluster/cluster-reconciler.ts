@@ -121,17 +121,22 @@ export class ClusterReconciler implements Reconciler {
     return this.#o.tracker.read(this.#o.client, this.#o.resolver, cluster.metadata.namespace, ref);
   }
 
-  /** The Cluster becomes the controller owner of what it references (garbage collection, `clusterctl move`). */
+  /**
+   * The Cluster becomes the controller owner of what it references (garbage collection, `clusterctl move`), and
+   * labels it with its name (upstream `ensureOwnerRefAndLabel`: `kubectl get kcp` shows it in CLUSTER).
+   */
   async #ensureOwner(cluster: Stored<Cluster>, obj: KubeObject): Promise<void> {
     const refs = obj.metadata.ownerReferences ?? [];
     const mine = refs.find((r) => r.uid === cluster.metadata.uid);
-    if (mine?.controller === true && mine.apiVersion === API_VERSION) return;
+    const labelled = obj.metadata.labels?.[Label.ClusterName] === cluster.metadata.name;
+    if (mine?.controller === true && mine.apiVersion === API_VERSION && labelled) return;
     const others = refs.filter((r) => r.uid !== cluster.metadata.uid);
     const patched = await this.#o.client.patch(obj, {
       type: 'merge',
       data: {
         metadata: {
           resourceVersion: obj.metadata.resourceVersion,
+          labels: { [Label.ClusterName]: cluster.metadata.name! },
           ownerReferences: [
             ...others,
             {

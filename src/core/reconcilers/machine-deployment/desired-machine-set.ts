@@ -1,13 +1,13 @@
 // The MachineSets a MachineDeployment wants (upstream `computeDesiredMS`, `computeDesiredNewMS`,
 // `computeDesiredOldMS`, mdutil's revision and annotation helpers): a new one from the MachineDeployment's
 // template, or an existing one with the in-place fields of the MachineDeployment written over it.
-import { randomInt } from 'node:crypto';
 import { deepClone } from '../../../controller-runtime/util/merge-patch.js';
 import { API_VERSION } from '../../api/v1beta2/group.js';
 import type { MachineDeployment } from '../../api/v1beta2/machine-deployment-types.js';
 import type { MachineSet } from '../../api/v1beta2/machine-set-types.js';
 import type { MachineSpec } from '../../api/v1beta2/machine-types.js';
 import { Annotation, Label } from '../../api/v1beta2/well-known.js';
+import { RANDOM_LENGTH, randomString } from '../../util/index.js';
 import type { Stored } from '../cluster/cluster-scope.js';
 import { templateHash } from './machine-template.js';
 import { maxSurge, RolloutStrategyType, strategyType } from './rollout-limits.js';
@@ -27,21 +27,12 @@ const ANNOTATIONS_TO_SKIP = new Set<string>([
   CONVERSION_DATA_ANNOTATION,
 ]);
 
-// `rand.String`: the alphabet of apimachinery's random strings (no vowels, no look-alikes).
-const RANDOM_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-const RANDOM_LENGTH = 5;
 const MAX_NAME_LENGTH = 63;
-
-export function randomSuffix(): string {
-  let out = '';
-  for (let i = 0; i < RANDOM_LENGTH; i++) out += RANDOM_ALPHABET[randomInt(RANDOM_ALPHABET.length)];
-  return out;
-}
 
 /** `<md-name>-<random>`, the base cut so the name fits a label value; the random part doubles as the label suffix. */
 export function newMachineSetName(
   mdName: string,
-  random: string = randomSuffix(),
+  random: string = randomString(),
 ): { name: string; random: string } {
   const base = `${mdName}-`.slice(0, MAX_NAME_LENGTH - RANDOM_LENGTH);
   return { name: `${base}${random}`, random };

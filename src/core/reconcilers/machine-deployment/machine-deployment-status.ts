@@ -29,7 +29,7 @@ import {
   rollingUpdateParams,
 } from './rollout-limits.js';
 import { statusSum } from './rollout-planner.js';
-import { aggregateStaleMachines, namesMessage } from '../stale-machines.js';
+import { aggregateStaleMachines, namesMessage } from '../../util/index.js';
 
 /** New Machines get this long to report UpToDate before they count in MachinesUpToDate. */
 const UP_TO_DATE_GRACE_MS = 10_000;

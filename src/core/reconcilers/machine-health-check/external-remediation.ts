@@ -8,7 +8,7 @@ import type { TemplateReference } from '../../api/v1beta2/common-types.js';
 import { API_VERSION } from '../../api/v1beta2/group.js';
 import type { Machine } from '../../api/v1beta2/machine-types.js';
 import type { Stored } from '../cluster/cluster-scope.js';
-import { generateFromTemplate, TEMPLATE_SUFFIX } from '../machine-set/template-clone.js';
+import { generateFromTemplate, TEMPLATE_SUFFIX } from '../../util/index.js';
 
 /** What creating a request came to: made now, or already there (a stale cache said it was not). */
 export type CreateOutcome = 'created' | 'exists';

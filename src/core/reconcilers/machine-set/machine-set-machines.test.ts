@@ -7,10 +7,9 @@ import {
   computeDesiredMachine,
   generateMachineName,
   machineLabelsFromMachineSet,
-  randomString,
 } from './machine-set-machines.js';
 import { machineNeedsApply } from './machine-set-sync.js';
-import { generateFromTemplate, groupKindString } from './template-clone.js';
+import { generateFromTemplate, groupKindString, randomString } from '../../util/index.js';
 
 const LONG_NAME =
   'machineSetNamemachineSetNamemachineSetNamemachineSetNamemachineSetNamemachineSetNamemachineSetNamemachineSetNamemachineSetNamemachineSetNamemachineSetNamemachineSetName';

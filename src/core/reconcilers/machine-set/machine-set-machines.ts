@@ -1,27 +1,20 @@
 // The Machines a MachineSet wants: names, labels, annotations and the in-place mutable fields, computed the
 // way upstream's computeDesiredMachine does, for new Machines and for the server-side applies that keep
 // existing ones in line with the template.
-import { randomInt } from 'node:crypto';
 import { renderNameTemplate } from '../../api/name-template.js';
 import { API_VERSION } from '../../api/v1beta2/group.js';
 import type { MachineSet } from '../../api/v1beta2/machine-set-types.js';
 import type { Machine } from '../../api/v1beta2/machine-types.js';
 import { Finalizer, Label } from '../../api/v1beta2/well-known.js';
-import { formatLabelValue } from '../../webhooks/util/machine-template.js';
+import { formatLabelValue, RANDOM_LENGTH, randomString } from '../../util/index.js';
 import type { Stored } from '../cluster/cluster-scope.js';
 
 /** Upstream's default `machineNaming.template` for MachineSets. */
 export const DEFAULT_MACHINE_NAME_TEMPLATE = '{{ .machineSet.name }}-{{ .random }}';
 
-/** apimachinery's `utilrand` alphabet: no vowels (no words), no look-alikes (0/o, 1/l). */
-const RANDOM_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-const RANDOM_LENGTH = 5;
 const MAX_NAME_LENGTH = 63;
 /** What `renderNameTemplate` puts at the end of a name it had to shorten (it only validates names). */
 const SHORTENED_SUFFIX = 'x7k2m';
-
-export const randomString = (n = RANDOM_LENGTH, random: (max: number) => number = randomInt): string =>
-  Array.from({ length: n }, () => RANDOM_ALPHABET[random(RANDOM_ALPHABET.length)]).join('');
 
 /** A machineNaming.template the controller cannot use (admission normally keeps these out). */
 export class MachineNameError extends Error {

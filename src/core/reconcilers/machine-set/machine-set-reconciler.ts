@@ -42,7 +42,10 @@ import type { ContractReference, ContractResolver } from '../../contract/contrac
 import { isPaused, setPausedCondition } from '../../contract/paused.js';
 import { isSelectorError, labelSelectorAsSelector } from '../../webhooks/util/label-selector.js';
 import type { Stored } from '../cluster/cluster-scope.js';
-import { type CacheConsistency, STALE_CACHE_REQUEUE_MS } from './cache-consistency.js';
+import {
+  type CacheConsistency,
+  STALE_CACHE_REQUEUE_MS,
+} from '../../../controller-runtime/helpers/cache-consistency.js';
 import {
   deletePriorityFunc,
   machinesToDeletePrioritized,
@@ -52,7 +55,6 @@ import {
   computeDesiredMachine,
   machineAnnotationsFromMachineSet,
   machineLabelsFromMachineSet,
-  randomString,
 } from './machine-set-machines.js';
 import {
   parseSkippedChecks,
@@ -69,7 +71,7 @@ import {
   machineNeedsApply,
 } from './machine-set-sync.js';
 import { scaledIntOrPercent } from './int-or-percent.js';
-import { generateFromTemplate, TEMPLATE_SUFFIX } from './template-clone.js';
+import { generateFromTemplate, randomString, TEMPLATE_SUFFIX } from '../../util/index.js';
 
 export const MachineSetType: TypeRef = { apiVersion: API_VERSION, kind: 'MachineSet' };
 export const MachineType: TypeRef = { apiVersion: API_VERSION, kind: 'Machine' };

@@ -6,7 +6,11 @@ import type { MachineSet } from '../../api/v1beta2/machine-set-types.js';
 import type { Machine } from '../../api/v1beta2/machine-types.js';
 import type { Stored } from '../cluster/cluster-scope.js';
 import { inPlaceMachineSpec } from './machine-set-machines.js';
-import { appliedFields, mapNeedsApply, ownsField } from './managed-fields.js';
+import {
+  appliedFields,
+  mapNeedsApply,
+  ownsField,
+} from '../../../controller-runtime/helpers/managed-fields.js';
 
 /** Field managers as upstream names them: the Machines' fields, and the metadata of their provider objects. */
 export const FieldManager = {

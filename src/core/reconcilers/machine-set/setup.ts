@@ -11,7 +11,7 @@ import { Label, MachineSetPreflightCheck } from '../../api/v1beta2/well-known.js
 import { ContractResolver } from '../../contract/contract-version.js';
 import { isSelectorError, labelSelectorAsSelector } from '../../webhooks/util/label-selector.js';
 import type { Stored } from '../cluster/cluster-scope.js';
-import { CacheConsistency } from './cache-consistency.js';
+import { CacheConsistency } from '../../../controller-runtime/helpers/cache-consistency.js';
 import {
   ClusterType,
   MachineDeploymentType,

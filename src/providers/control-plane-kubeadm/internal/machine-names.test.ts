@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { generateMachineName, MachineNameError, randomSuffix } from './machine-names.js';
+import { generateMachineName, MachineNameError } from './machine-names.js';
 import { kcp } from './test-helpers.js';
 
 const fixed = () => 'abcde';
@@ -37,16 +37,5 @@ describe('generateMachineName', () => {
     const k = kcp({ spec: { machineNaming: { template: `${'x'.repeat(70)}-{{ .random }}` } } });
     const name = generateMachineName(k, 'c', fixed);
     assert.equal(name, `${'x'.repeat(58)}abcde`);
-  });
-
-  it('draws random characters from apimachinery alphabet', () => {
-    assert.equal(
-      randomSuffix(() => 0),
-      'bbbbb',
-    );
-    assert.equal(
-      randomSuffix(() => 26),
-      '99999',
-    );
   });
 });

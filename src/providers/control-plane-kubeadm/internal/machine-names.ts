@@ -1,22 +1,15 @@
 // Names of new control plane Machines (and of their KubeadmConfigs and InfraMachines, which share the name),
 // from `spec.machineNaming.template` as upstream's `KCPMachineNameGenerator` renders it.
-import { randomInt } from 'node:crypto';
 import { renderNameTemplate } from '../../../core/api/name-template.js';
+import { RANDOM_LENGTH, randomString } from '../../../core/util/index.js';
 import type { KubeadmControlPlane } from '../api/index.js';
 
 /** Upstream's default `machineNaming.template` for KubeadmControlPlanes. */
 export const DEFAULT_KCP_MACHINE_NAME_TEMPLATE = '{{ .kubeadmControlPlane.name }}-{{ .random }}';
 
-/** apimachinery's `utilrand` alphabet: no vowels (no words), no look-alikes (0/o, 1/l). */
-const RANDOM_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
-const RANDOM_LENGTH = 5;
 const MAX_NAME_LENGTH = 63;
 /** What `renderNameTemplate` (which only validates names) puts at the end of a name it had to shorten. */
 const SHORTENED_SUFFIX = 'x7k2m';
-
-/** Five characters of apimachinery's random alphabet, like `utilrand.String(5)`. */
-export const randomSuffix = (random: (max: number) => number = randomInt): string =>
-  Array.from({ length: RANDOM_LENGTH }, () => RANDOM_ALPHABET[random(RANDOM_ALPHABET.length)]).join('');
 
 /** A `machineNaming.template` that cannot name a Machine (admission normally keeps these out). */
 export class MachineNameError extends Error {
@@ -31,7 +24,7 @@ export class MachineNameError extends Error {
 export function generateMachineName(
   kcp: Pick<KubeadmControlPlane, 'spec'> & { metadata?: { name?: string } },
   clusterName: string,
-  random: () => string = () => randomSuffix(),
+  random: () => string = () => randomString(),
 ): string {
   const template = kcp.spec.machineNaming?.template || DEFAULT_KCP_MACHINE_NAME_TEMPLATE;
   if (!template.includes('{{ .random }}')) {

@@ -29,7 +29,12 @@ import {
   type MachineObject,
 } from './control-plane.js';
 import { etcdQuorum } from './target-health.js';
-import { listToString, machinesPhrase } from './messages.js';
+import {
+  aggregateStaleMachines,
+  listToString,
+  machinesPhrase,
+  versionsFromMachines,
+} from '../../../core/util/index.js';
 import { noPreflightFailures, type PreflightCheckResults, preflightMessages } from './preflight.js';
 import { lastRemediationStatus } from './remediation.js';
 
@@ -41,8 +46,8 @@ const SURFACE_AFTER_MS = 10_000;
 const ETCD_MEMBERS_GRACE_MS = 2 * 60_000;
 
 /**
- * Helpers every Machine-owning controller shares; today they live in `src/core/reconcilers` (MachineSet's
- * `versionsFromMachines`, `stale-machines.ts`'s `aggregateStaleMachines`), which providers may not import.
+ * Helpers every Machine-owning controller shares (`src/core/util`); tests may replace them to control what
+ * they return.
  */
 export interface KcpStatusHelpers {
   /** `status.versions` from the Machines (kubelet version when known, else spec.version), oldest first. */
@@ -51,9 +56,13 @@ export interface KcpStatusHelpers {
   aggregateStaleMachines(machines: readonly MachineObject[], now: number): string;
 }
 
+/** The shared implementations from `src/core/util`. */
+export const DEFAULT_KCP_STATUS_HELPERS: KcpStatusHelpers = { versionsFromMachines, aggregateStaleMachines };
+
 export interface KcpStatusInput {
   cp: ControlPlane;
-  helpers: KcpStatusHelpers;
+  /** Default `DEFAULT_KCP_STATUS_HELPERS`. */
+  helpers?: KcpStatusHelpers;
   /** What the preflight checks of this reconcile held back (none when they did not run). */
   preflight?: PreflightCheckResults;
   /** The Deleting condition's reason and message from `planDeletion` (only read while the KCP is deleting). */
@@ -81,7 +90,8 @@ export interface KcpStatusUpdate {
  * remediation annotations are not valid JSON (the rest is still worth writing: catch, then apply without it).
  */
 export function computeKcpStatus(input: KcpStatusInput): KcpStatusUpdate {
-  const { cp, helpers } = input;
+  const { cp } = input;
+  const helpers = input.helpers ?? DEFAULT_KCP_STATUS_HELPERS;
   const machines = cp.machines;
   const versions = helpers.versionsFromMachines(machines);
   const initialized = initializedCondition(cp);
@@ -221,7 +231,7 @@ export function scalingUpCondition(cp: ControlPlane, preflight: PreflightCheckRe
 export function scalingDownCondition(
   cp: ControlPlane,
   preflight: PreflightCheckResults,
-  helpers: Pick<KcpStatusHelpers, 'aggregateStaleMachines'>,
+  helpers: Pick<KcpStatusHelpers, 'aggregateStaleMachines'> = DEFAULT_KCP_STATUS_HELPERS,
 ): NewCondition {
   if (cp.desiredReplicas === undefined) {
     return {
@@ -472,7 +482,8 @@ export interface DeletionInput {
   clusterMachines: readonly MachineObject[];
   /** The Cluster's MachinePools (empty when the MachinePool feature is off). */
   machinePoolNames: readonly string[];
-  helpers: Pick<KcpStatusHelpers, 'aggregateStaleMachines'>;
+  /** Default `DEFAULT_KCP_STATUS_HELPERS`. */
+  helpers?: Pick<KcpStatusHelpers, 'aggregateStaleMachines'>;
 }
 
 export type DeletionPlan =
@@ -520,7 +531,7 @@ export function planDeletion(cp: ControlPlane, input: DeletionInput): DeletionPl
   }
   const n = cp.machines.length;
   let message = `Deleting ${n} Machine${n === 1 ? '' : 's'}`;
-  const stale = input.helpers.aggregateStaleMachines(cp.machines, cp.now);
+  const stale = (input.helpers ?? DEFAULT_KCP_STATUS_HELPERS).aggregateStaleMachines(cp.machines, cp.now);
   if (stale) message += ` and ${stale}`;
   return {
     action: 'deleteMachines',

@@ -19,7 +19,8 @@ import {
 import type { EtcdAlarm, EtcdMember } from '../etcd/etcd-client.js';
 import { type ControlPlane, hasNode, isDeleting, type MachineObject, nodeNameOf } from './control-plane.js';
 import { isKubeadmConfigForJoin } from './up-to-date.js';
-import { goStringSlice, machinesPhrase } from './messages.js';
+import { machinesPhrase } from '../../../core/util/index.js';
+import { goStringSlice } from './messages.js';
 
 /** The label kubeadm puts on control plane Nodes (listing Nodes by it finds the control plane). */
 export const LABEL_NODE_ROLE_CONTROL_PLANE = 'node-role.kubernetes.io/control-plane';

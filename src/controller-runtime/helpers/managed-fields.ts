@@ -1,7 +1,7 @@
-// Reading `metadata.managedFields`, so the MachineSet controller sends a server-side apply only when it would
-// change something: a label it applied before and the template dropped is removed by applying again, a label
-// someone else set is not its business.
-import type { KubeObject } from '../../../controller-runtime/api/object.js';
+// Reading `metadata.managedFields`, so a controller (MachineSet, KubeadmControlPlane) sends a server-side apply
+// only when it would change something: a label it applied before and the template dropped is removed by
+// applying again, a label someone else set is not its business.
+import type { KubeObject } from '../api/object.js';
 
 type FieldsV1 = Record<string, unknown>;
 

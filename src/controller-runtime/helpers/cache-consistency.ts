@@ -1,4 +1,4 @@
-import type { KubeObject, TypeRef } from '../../../controller-runtime/api/object.js';
+import type { KubeObject, TypeRef } from '../api/object.js';
 
 /** How long a reconcile waits for the cache before acting on what it has (upstream requeues every 100 ms). */
 export const STALE_CACHE_REQUEUE_MS = 100;

@@ -1,10 +1,10 @@
 // Objects stamped out of provider templates (a DevMachineTemplate becomes a DevMachine), the way upstream's
 // `external.GenerateTemplate` builds them: `spec.template` of the template is the new object, marked with
 // where it came from. Kept generic so other controllers that clone templates (control planes, pools) can use it.
-import type { KubeObject } from '../../../controller-runtime/api/object.js';
-import { parseApiVersion } from '../../../controller-runtime/api/object.js';
-import type { OwnerReference } from '../../../controller-runtime/helpers/owner-references.js';
-import { Annotation, Label } from '../../api/v1beta2/well-known.js';
+import type { KubeObject } from '../../controller-runtime/api/object.js';
+import { parseApiVersion } from '../../controller-runtime/api/object.js';
+import type { OwnerReference } from '../../controller-runtime/helpers/owner-references.js';
+import { Annotation, Label } from '../api/v1beta2/well-known.js';
 
 /** Provider template kinds end in `Template`; the objects made from them drop it. */
 export const TEMPLATE_SUFFIX = 'Template';

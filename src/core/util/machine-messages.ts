@@ -1,26 +1,35 @@
-// Messages both the MachineSet and the MachineDeployment controller put in their conditions about their Machines.
+// Wording about Machines that several controllers put in their conditions (MachineSet, MachineDeployment,
+// KubeadmControlPlane), as upstream words it (`util/log.ListToString`, `aggregateStaleMachines`).
+import type { KubeObject } from '../../controller-runtime/api/object.js';
 import { getCondition } from '../../controller-runtime/conditions/index.js';
 import type { Machine } from '../api/v1beta2/machine-types.js';
 import { MachineCondition, MachineReason } from '../api/v1beta2/well-known.js';
-import type { Stored } from './cluster/cluster-scope.js';
 
 /** Machines in deletion for longer than this are called out (upstream: 15 minutes). */
 const STALE_DELETION_MS = 15 * 60_000;
 /** A drain running for longer than this has its likely cause named (upstream: 5 minutes). */
 const STALE_DRAIN_MS = 5 * 60_000;
 
-/** `Machine a is` / `Machines a, b, c, ... (2 more) are`, names sorted. */
-export function namesMessage(names: string[]): string {
-  const sorted = [...names].sort();
-  const shown =
-    sorted.length > 3
-      ? `${sorted.slice(0, 3).join(', ')}, ... (${sorted.length - 3} more)`
-      : sorted.join(', ');
-  return sorted.length === 1 ? `Machine ${shown} is` : `Machines ${shown} are`;
+/** `a, b, c, ... (2 more)`: the first `limit` items, then how many were left out. */
+export function listToString(items: readonly string[], limit: number): string {
+  const shown = items.slice(0, limit);
+  if (items.length > limit) shown.push(`... (${items.length - limit} more)`);
+  return shown.join(', ');
 }
 
-/** Machines deleting for more than 15 minutes, and what likely holds their drain up. */
-export function aggregateStaleMachines(machines: readonly Stored<Machine>[], now: number): string {
+/** `Machine a` / `Machines a, b, c, ... (2 more)`, names sorted, at most three listed. */
+export function machinesPhrase(names: readonly string[]): string {
+  const sorted = [...names].sort();
+  return `Machine${sorted.length > 1 ? 's' : ''} ${listToString(sorted, 3)}`;
+}
+
+/** `Machine a is` / `Machines a, b, c, ... (2 more) are`, names sorted. */
+export function namesMessage(names: readonly string[]): string {
+  return `${machinesPhrase(names)} ${names.length === 1 ? 'is' : 'are'}`;
+}
+
+/** Machines deleting for more than 15 minutes, and what likely holds their drain up; '' when none is stale. */
+export function aggregateStaleMachines(machines: readonly (Machine & KubeObject)[], now: number): string {
   const names: string[] = [];
   const reasons = new Set<string>();
   for (const m of machines) {

@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KubeObject, TypeRef } from '../../../controller-runtime/api/object.js';
-import type { Machine } from '../../api/v1beta2/machine-types.js';
-import type { Stored } from '../cluster/cluster-scope.js';
-import { CacheConsistency } from './cache-consistency.js';
-import { aggregateStaleMachines } from '../stale-machines.js';
-import { versionsFromMachines } from './machine-set-status.js';
+import type { KubeObject } from '../../controller-runtime/api/object.js';
+import type { Machine } from '../api/v1beta2/machine-types.js';
+import { aggregateStaleMachines, namesMessage, randomString, versionsFromMachines } from './index.js';
 
 const NOW = Date.parse('2026-01-10T12:00:00Z');
 
 function machine(
   name: string,
   o: { created?: number; version?: string; kubelet?: string; deletingSinceMin?: number } = {},
-): Stored<Machine> {
+): Machine & KubeObject {
   return {
     metadata: {
       name,
@@ -28,10 +25,10 @@ function machine(
       ...(o.version ? { version: o.version } : {}),
     },
     ...(o.kubelet ? { status: { nodeInfo: { kubeletVersion: o.kubelet } } } : {}),
-  } as Stored<Machine>;
+  } as Machine & KubeObject;
 }
 
-describe('MachineSet status pieces', () => {
+describe('Machine helpers shared by the Machine-owning controllers', () => {
   it('counts versions, the kubelet version winning over spec.version, oldest version first', () => {
     assert.deepEqual(
       versionsFromMachines([
@@ -62,34 +59,18 @@ describe('MachineSet status pieces', () => {
       'Machines a, b, c, ... (2 more) are in deletion since more than 15m',
     );
   });
-});
 
-describe('cache consistency', () => {
-  const MACHINE: TypeRef = { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Machine' };
-
-  it('holds reconciles until the informer has seen what the owner wrote or deleted', () => {
-    let synced = '10';
-    const cached = new Map<string, KubeObject>();
-    const c = new CacheConsistency({
-      lastSyncedVersion: () => synced,
-      cached: (_t, ns, name) => cached.get(`${ns}/${name}`),
-    });
-    assert.deepEqual(c.stale('ns/ms'), []);
-    c.wroteAt('ns/ms', 'uid-1', MACHINE, '12');
-    assert.deepEqual(c.stale('ns/ms'), ['Machine']);
-    synced = '12';
-    assert.deepEqual(c.stale('ns/ms'), []);
-
-    cached.set('ns/m1', { metadata: { name: 'm1' } });
-    c.deleted('ns/ms', 'uid-1', MACHINE, 'ns', 'm1');
-    assert.deepEqual(c.stale('ns/ms'), ['Machine']);
-    cached.set('ns/m1', { metadata: { name: 'm1', deletionTimestamp: '2026-01-01T00:00:00Z' } });
-    assert.deepEqual(c.stale('ns/ms'), []);
-
-    // A MachineSet recreated under the same name starts afresh.
-    c.wroteAt('ns/ms', 'uid-1', MACHINE, '50');
-    c.wroteAt('ns/ms', 'uid-2', MACHINE, '13');
-    synced = '13';
-    assert.deepEqual(c.stale('ns/ms'), []);
+  it('words Machine lists and draws name suffixes from apimachinery alphabet', () => {
+    assert.equal(namesMessage(['b']), 'Machine b is');
+    assert.equal(namesMessage(['d', 'c', 'b', 'a']), 'Machines a, b, c, ... (1 more) are');
+    assert.equal(
+      randomString(5, () => 0),
+      'bbbbb',
+    );
+    assert.equal(
+      randomString(3, () => 26),
+      '999',
+    );
+    assert.match(randomString(), /^[bcdfghjklmnpqrstvwxz2456789]{5}$/);
   });
 });
