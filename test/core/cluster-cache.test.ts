@@ -408,4 +408,46 @@ describe('ClusterCache against simulated workload clusters', () => {
       await r.stop();
     }
   });
+
+  it('backs off between failed connection attempts from the first retry up to connectionRetryMs', async () => {
+    const h = harness();
+    const namespace = await h.namespace();
+    const c = await createCluster(h, namespace, 'backoff');
+    const key = { namespace, name: 'backoff' };
+    const endpoint = await eventually('the endpoint', async () => {
+      return (await getObj(h, DEV_CLUSTER, namespace, 'backoff'))?.spec?.controlPlaneEndpoint;
+    });
+    await writeKubeconfig(h, c, `https://${endpoint.host}:${endpoint.port}`);
+    const r = startClusterCache(h, { connectionFirstRetryMs: 100, connectionRetryMs: 400 });
+    try {
+      await markInfrastructureProvisioned(h, c);
+      // The time of each failed attempt, seen through the failure count.
+      const attempts: number[] = [];
+      let seen = 0;
+      const deadline = Date.now() + 10_000;
+      while (attempts.length < 6 && Date.now() < deadline) {
+        const failures = r.cache.healthState(key).consecutiveFailures;
+        if (failures > seen) {
+          for (let i = seen; i < failures; i++) attempts.push(Date.now());
+          seen = failures;
+        }
+        await sleep(5);
+      }
+      assert.equal(attempts.length, 6, 'six failed attempts');
+      const gaps = attempts.slice(1).map((t, i) => t - attempts[i]!);
+      // 100, 200, 400 (capped), 400, 400 ms, plus the time an attempt takes.
+      for (const [i, want] of [100, 200, 400, 400, 400].entries()) {
+        assert.ok(
+          gaps[i]! >= want - 15,
+          `gap ${i + 1} is ${gaps[i]} ms, want at least ${want} (gaps ${gaps.join(', ')})`,
+        );
+        assert.ok(
+          gaps[i]! < want + 300,
+          `gap ${i + 1} is ${gaps[i]} ms, want about ${want} (gaps ${gaps.join(', ')})`,
+        );
+      }
+    } finally {
+      await r.stop();
+    }
+  });
 });

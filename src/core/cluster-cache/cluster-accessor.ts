@@ -29,6 +29,7 @@ export interface ClusterAccessorConfig {
   probeTimeoutMs: number;
   failureThreshold: number;
   connectionRetryMs: number;
+  connectionFirstRetryMs: number;
   clientQps: number;
   clientBurst: number;
   clientTimeoutMs: number;

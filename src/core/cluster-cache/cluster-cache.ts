@@ -40,8 +40,15 @@ export interface ClusterCacheOptions {
   probeTimeoutMs?: number;
   /** Consecutive failed probes that drop the connection; upstream: 5. */
   failureThreshold?: number;
-  /** Wait after a failed connection attempt (or a dropped connection) before the next; upstream: 30 s. */
+  /**
+   * The longest wait after a failed connection attempt (or a dropped connection) before the next; upstream waits
+   * this long (30 s) every time. Here the waits start at `connectionFirstRetryMs` and double up to it, so a
+   * cluster whose API server comes up a few seconds after its infrastructure is connected seconds later, and an
+   * unreachable one is still tried only every 30 s.
+   */
   connectionRetryMs?: number;
+  /** The first wait after a failed connection attempt (default 1 s, capped by `connectionRetryMs`). */
+  connectionFirstRetryMs?: number;
   /** Client-side rate limit towards each workload cluster; upstream: 20 QPS, burst 30. */
   clientQps?: number;
   clientBurst?: number;
@@ -105,6 +112,7 @@ export class ClusterCache {
       probeTimeoutMs: options.probeTimeoutMs ?? 5_000,
       failureThreshold: options.failureThreshold ?? 5,
       connectionRetryMs: options.connectionRetryMs ?? 30_000,
+      connectionFirstRetryMs: options.connectionFirstRetryMs ?? 1_000,
       clientQps: options.clientQps ?? 20,
       clientBurst: options.clientBurst ?? 30,
       clientTimeoutMs: options.clientTimeoutMs ?? 10_000,
@@ -315,7 +323,9 @@ export class ClusterCache {
     if (object.status?.initialization?.infrastructureProvisioned !== true) return {};
     const accessor = this.#accessorFor(cluster);
     if (accessor.connection) return {};
-    const retryMs = this.#accessorConfig.connectionRetryMs;
+    const { connectionRetryMs, connectionFirstRetryMs } = this.#accessorConfig;
+    const failures = Math.max(1, accessor.healthState().consecutiveFailures);
+    const retryMs = Math.min(connectionRetryMs, connectionFirstRetryMs * 2 ** Math.min(failures - 1, 30));
     const lastError = accessor.lastConnectionCreationErrorTime;
     if (lastError !== undefined) {
       const wait = lastError + retryMs - this.#accessorConfig.now();
