@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { keyString, parseKeyString, type TypeRef } from '../api/object.js';
@@ -68,6 +69,8 @@ export class Controller {
     this.#options = options;
     this.#metrics = options.metrics ?? metricsFor();
     this.#workers = Math.max(1, options.maxConcurrentReconciles ?? 1);
+    // Every reconcile's requests listen on this one signal: many at once are normal, not a leak.
+    setMaxListeners(0, this.#inflight.signal);
     this.#log = (options.logger ?? silentLogger()).child({
       controller: options.name,
       controllerGroup: groupOf(options.forType),
