@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Authorizer } from '../auth/attributes.js';
 import { forbiddenError } from '../auth/forbidden.js';
@@ -65,7 +65,7 @@ export class ApiServer {
   #o: ApiServerOptions;
   #discovery: Discovery;
   #server: Server | undefined;
-  #sockets = new Set<Socket>();
+  #sockets = new Set<Duplex>();
   #ready = false;
   #listening = false;
   #closed = false;
@@ -105,9 +105,10 @@ export class ApiServer {
 
   /**
    * Serves a connection accepted elsewhere (a listener shared or owned by someone else, such as the port of a
-   * simulated workload cluster that exists before its API server starts). TLS happens here, as on `listen`.
+   * simulated workload cluster that exists before its API server starts, or one end of an in-process stream
+   * such as a simulated `pods/portforward` tunnel). TLS happens here, as on `listen`.
    */
-  acceptConnection(socket: Socket): void {
+  acceptConnection(socket: Duplex): void {
     if (this.#closed) {
       socket.destroy();
       return;
@@ -140,7 +141,7 @@ export class ApiServer {
       },
       (req, res) => void this.#handle(req, res),
     );
-    server.on('connection', (socket: Socket) => {
+    server.on('connection', (socket: Duplex) => {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
     });

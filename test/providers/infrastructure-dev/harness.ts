@@ -9,6 +9,8 @@ import { silentLogger } from '../../../src/controller-runtime/log/logger.js';
 import { Manager } from '../../../src/controller-runtime/manager/manager.js';
 import { metricsFor } from '../../../src/controller-runtime/metrics/metrics.js';
 import { clusterApiCrds } from '../../../src/main/crds.js';
+import { inProcessAdmission } from '../../../src/main/in-process-admission.js';
+import { clusterApiWebhooks, DeferredReader } from '../../../src/main/webhooks.js';
 import { installCrds } from '../../../src/main/install-crds.js';
 import { CertificateAuthority } from '../../../src/pki/index.js';
 import {
@@ -74,10 +76,18 @@ let portBase = 21000 + Math.floor(Math.random() * 20) * 1000;
 export interface HarnessOptions extends DevProviderOptions {
   /** More controllers on the same manager (core controllers under test). */
   setup?: (manager: Manager) => void;
+  /** Run every Cluster API admission webhook in the API server, as `capi up` does (defaulting, validation). */
+  webhooks?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const api = await startTestApiServer();
+  const webhookReader = new DeferredReader();
+  const api = await startTestApiServer(
+    options.webhooks
+      ? { admissionPlugins: [inProcessAdmission(clusterApiWebhooks({ reader: webhookReader }))] }
+      : {},
+  );
+  webhookReader.target = api.client;
   await installCrds(api.client, clusterApiCrds());
   const minPort = portBase;
   portBase += 200;
@@ -88,7 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       registry,
       logger: silentLogger(),
     });
-    const { setup, ...providerOptions } = options;
+    const { setup, webhooks: _webhooks, ...providerOptions } = options;
     const provider = setupDevProvider(manager, {
       ...providerOptions,
       inMemory: { minPort, maxPort: minPort + 199, ...options.inMemory },

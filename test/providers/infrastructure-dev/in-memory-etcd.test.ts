@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
 import { portForward } from '../../../src/controller-runtime/client/port-forward.js';
 import type { KubeClient } from '../../../src/controller-runtime/client/kube-client.js';
 import {
@@ -102,6 +103,47 @@ describe('in-memory backend: etcd members reached through the workload API serve
       }
     } finally {
       first.close();
+      wl.close();
+    }
+  });
+
+  it("connects the kube-apiserver Pod's secure port to the cluster's API server, and refuses other ports", async () => {
+    const h = harness();
+    const ns = await h.namespace();
+    const c = await createCluster(h, ns, 'serving');
+    await markInfrastructureProvisioned(h, c);
+    await createMachine(h, c, 'serving-cp-0', { controlPlane: true });
+    await machineReady(h, ns, 'serving-cp-0-dev');
+    const endpoint = (await getObj(h, DEV_CLUSTER, ns, 'serving'))!.spec!.controlPlaneEndpoint!;
+    const wl = await workloadClient(c, `https://${endpoint.host}:${endpoint.port}`);
+    // What KCP does to read the certificate's expiry: a TLS handshake through the Pod's tunnel.
+    const handshake = async (port: number): Promise<PeerCertificate> => {
+      const stream = await portForward(wl.config, {
+        namespace: 'kube-system',
+        pod: 'kube-apiserver-serving-cp-0-dev',
+        port,
+      });
+      try {
+        return await new Promise<PeerCertificate>((resolve, reject) => {
+          const socket = tlsConnect({ socket: stream, ca: c.ca.certificatePem, servername: 'localhost' });
+          socket.once('error', reject);
+          socket.once('close', () => reject(new Error('closed before the handshake')));
+          socket.once('secureConnect', () => {
+            resolve(socket.getPeerCertificate());
+            socket.destroy();
+          });
+        });
+      } finally {
+        stream.destroy();
+      }
+    };
+    try {
+      const cert = await handshake(6443);
+      assert.equal(cert.subject.CN, 'kube-apiserver');
+      assert.equal(cert.issuer.CN, 'kubernetes', "signed by the cluster's CA (verified by the handshake)");
+      assert.ok(Date.parse(cert.valid_to) > Date.now() + 300 * 86_400_000, 'valid for about a year');
+      await assert.rejects(handshake(6444));
+    } finally {
       wl.close();
     }
   });

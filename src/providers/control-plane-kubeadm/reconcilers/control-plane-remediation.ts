@@ -1,6 +1,7 @@
 // Remediation of unhealthy control plane Machines by delete-and-recreate (upstream `reconcileUnhealthyMachines`):
 // `planRemediation` decides; this carries it out. The replacement comes from the next scale up, which copies
-// the KCP's `remediation-in-progress` data onto the new Machine as `remediation-for`.
+// the KCP's `remediation-in-progress` data onto the new Machine as `remediation-for`. Each decision on a
+// Machine is counted in `capi_kubeadmcontrolplane_remediations_total` (see `../metrics.ts`).
 import {
   deleteCondition,
   type NewCondition,
@@ -9,13 +10,31 @@ import {
 import type { Result } from '../../../controller-runtime/controller/reconciler.js';
 import { PatchHelper } from '../../../controller-runtime/helpers/patch-helper.js';
 import { MachineCondition } from '../../../core/api/v1beta2/index.js';
-import { KubeadmControlPlaneAnnotation } from '../api/index.js';
+import {
+  KubeadmControlPlaneAnnotation,
+  KubeadmControlPlaneMachineReason as MachineReason,
+} from '../api/index.js';
 import { type MachineObject, OwnerRemediatedCondition, planRemediation } from '../internal/index.js';
+import type { RemediationOutcome } from '../metrics.js';
 import { deleteMachine } from './control-plane-machines.js';
 import { forwardEtcdLeadership } from './control-plane-workload.js';
 import { errorText, type KcpDeps, type KcpScope, objectKey } from './kubeadm-control-plane-scope.js';
 
 const OWNER_REMEDIATED = [MachineCondition.OwnerRemediated];
+
+/** Counts a remediation decision (the metrics count each Machine's decision once, however often repeated). */
+function countDecision(
+  deps: KcpDeps,
+  s: KcpScope,
+  machine: string,
+  outcome: RemediationOutcome,
+  reason: string,
+): void {
+  deps.metrics.remediated(
+    { namespace: s.cluster.metadata.namespace ?? '', name: s.cluster.metadata.name ?? '' },
+    { machine, outcome, reason },
+  );
+}
 
 async function patchOwnerRemediated(
   deps: KcpDeps,
@@ -52,6 +71,8 @@ export async function reconcileUnhealthyMachines(deps: KcpDeps, s: KcpScope): Pr
       if (decision.log) s.log.info(decision.log);
       return undefined;
     case 'error':
+      // Remediation data that cannot be read (hand-edited annotations): nothing is set on a Machine.
+      countDecision(deps, s, '', 'failed', MachineReason.OwnerRemediated.InternalError);
       throw new Error(decision.error);
     case 'defer':
       s.log.info(
@@ -59,14 +80,16 @@ export async function reconcileUnhealthyMachines(deps: KcpDeps, s: KcpScope): Pr
         `A control plane Machine needs remediation, but ${decision.condition.message ?? ''}. Skipping remediation`,
       );
       await patchOwnerRemediated(deps, decision.machine, (m) => setCondition(m, decision.condition));
+      countDecision(deps, s, decision.machine.metadata.name ?? '', 'deferred', decision.condition.reason);
       return undefined;
     case 'remediate':
       break;
   }
 
   const machine = decision.machine;
+  const name = machine.metadata.name ?? '';
   let condition: NewCondition = OwnerRemediatedCondition.deleting();
-  let failure: { error: unknown } | undefined;
+  let failure: { error: unknown; deleted?: boolean } | undefined;
   try {
     if (decision.forwardEtcdLeadership) {
       try {
@@ -80,32 +103,29 @@ export async function reconcileUnhealthyMachines(deps: KcpDeps, s: KcpScope): Pr
       await deleteMachine(deps, s, machine);
     } catch (err) {
       condition = OwnerRemediatedCondition.deleteFailed();
-      throw new Error(
-        `failed to delete unhealthy machine ${machine.metadata.name ?? ''}: ${errorText(err)}`,
-        {
-          cause: err,
-        },
-      );
+      throw new Error(`failed to delete unhealthy machine ${name}: ${errorText(err)}`, { cause: err });
     }
   } catch (error) {
     failure = { error };
   }
+  countDecision(deps, s, name, failure ? 'failed' : 'remediated', condition.reason);
   // The Machine says how its remediation went, whatever happened.
   try {
     await patchOwnerRemediated(deps, machine, (m) => setCondition(m, condition));
   } catch (err) {
-    const error = new Error(
-      `failed to patch control plane Machine ${machine.metadata.name ?? ''}: ${errorText(err)}`,
-    );
+    const error = new Error(`failed to patch control plane Machine ${name}: ${errorText(err)}`);
     if (failure) s.log.error({ err: error.message }, 'Failed to patch control plane Machine');
-    else failure = { error };
+    else failure = { error, deleted: true };
   }
-  if (failure) throw failure.error;
-  s.log.info({ machine: machine.metadata.name }, 'Deleting Machine (remediating unhealthy Machine)');
+  if (failure && !failure.deleted) throw failure.error;
+  s.log.info({ machine: name }, 'Deleting Machine (remediating unhealthy Machine)');
+  // Recorded once the Machine is deleting, even when its condition could not be written (as upstream), so
+  // the replacement carries the retry count.
   s.kcp.metadata.annotations = {
     ...s.kcp.metadata.annotations,
     [KubeadmControlPlaneAnnotation.RemediationInProgress]: decision.annotation,
   };
+  if (failure) throw failure.error;
   // The deletion brings the KCP back anyway; a result stops this reconcile here.
   return { requeueAfterMs: 1 };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
 import { keyString, type KubeObject, parseApiVersion } from '../../../controller-runtime/api/object.js';
 import type { Client } from '../../../controller-runtime/client/client.js';
 import { isNotFound } from '../../../controller-runtime/client/errors.js';
@@ -54,6 +55,7 @@ import {
   shouldCheckControlPlaneInitialized,
   waitingForClusterConditions,
 } from '../internal/index.js';
+import { KubeadmControlPlaneMetrics } from '../metrics.js';
 import {
   adoptMachines,
   createMachine,
@@ -63,6 +65,12 @@ import {
   syncMachines,
 } from './control-plane-machines.js';
 import { reconcileUnhealthyMachines } from './control-plane-remediation.js';
+import {
+  clusterKeyOf,
+  prepareWorkloadForRollout,
+  reconcileStableControlPlane,
+  recordCertificateExpiry,
+} from './control-plane-upgrade.js';
 import {
   forwardEtcdLeadership,
   reconcileConditions,
@@ -128,6 +136,11 @@ export interface KubeadmControlPlaneReconcilerOptions {
   random?: Random;
   /** The random part of new Machine names (tests pin it). */
   randomName?: () => string;
+  /**
+   * `capi_kubeadmcontrolplane_*` (setup passes `kubeadmControlPlaneMetricsFor(manager.registry)`); a private
+   * registry's when unset. Phases reach it as `KcpDeps.metrics`.
+   */
+  metrics?: KubeadmControlPlaneMetrics;
 }
 
 const endpointValid = (cluster: ClusterObject): boolean => {
@@ -161,6 +174,7 @@ export class KubeadmControlPlaneReconciler implements Reconciler {
       resolver: new ContractResolver(options.client),
       consistency: options.consistency,
       ...(options.recorder ? { recorder: options.recorder } : {}),
+      metrics: options.metrics ?? new KubeadmControlPlaneMetrics(new Registry(), { now: this.#now }),
       random: options.random ?? Math.random,
       randomName: options.randomName ?? (() => randomString()),
     };
@@ -573,7 +587,7 @@ export class KubeadmControlPlaneReconciler implements Reconciler {
       case 'error':
         throw new Error(op.error);
       case 'none':
-        // Upstream goes on with kube-proxy, CoreDNS and certificate expiries here; not built yet.
+        await reconcileStableControlPlane(this.#deps, s);
         return undefined;
       case 'initialize': {
         log.info(
@@ -598,11 +612,13 @@ export class KubeadmControlPlaneReconciler implements Reconciler {
         return undefined;
       }
       case 'scaleUp': {
-        if (op.rollout) this.#logRollout(s);
+        if (op.rollout) {
+          this.#logRollout(s);
+          await prepareWorkloadForRollout(this.#deps, s);
+        }
         s.preflight = op.preflight.results;
         if (!op.preflight.ok)
           return this.#preflightFailed(s, op.preflight.failures, op.preflight.requeueAfterMs);
-        if (op.rollout) workloadClient(s);
         try {
           const m = await createMachine(this.#deps, s, true, op.failureDomain);
           log.info(
@@ -626,7 +642,10 @@ export class KubeadmControlPlaneReconciler implements Reconciler {
         return undefined;
       }
       case 'scaleDown': {
-        if (op.rollout) this.#logRollout(s);
+        if (op.rollout) {
+          this.#logRollout(s);
+          await prepareWorkloadForRollout(this.#deps, s);
+        }
         s.preflight = op.preflight.results;
         if (!op.preflight.ok)
           return this.#preflightFailed(s, op.preflight.failures, op.preflight.requeueAfterMs);
@@ -701,10 +720,13 @@ export class KubeadmControlPlaneReconciler implements Reconciler {
   async #reconcileDelete(s: KcpScope): Promise<Result | undefined> {
     const { cp, kcp, cluster, log } = s;
     log.info('Reconcile KubeadmControlPlane deletion');
+    // Deleting the control plane abandons an upgrade in progress.
+    this.#deps.metrics.upgradeFinished(clusterKeyOf(s), false);
     if (cp.machines.length === 0) {
       const plan = planDeletion(cp, { clusterMachines: [], machinePoolNames: [] });
       s.deletion = { reason: plan.reason, message: plan.message };
       this.#o.consistency.clear(s.key);
+      this.#deps.metrics.forget(clusterKeyOf(s));
       removeFinalizer(kcp, KUBEADM_CONTROL_PLANE_FINALIZER);
       return undefined;
     }
@@ -734,6 +756,7 @@ export class KubeadmControlPlaneReconciler implements Reconciler {
     s.deletion = { reason: plan.reason, message: plan.message };
     switch (plan.action) {
       case 'removeFinalizer':
+        this.#deps.metrics.forget(clusterKeyOf(s));
         removeFinalizer(kcp, KUBEADM_CONTROL_PLANE_FINALIZER);
         return undefined;
       case 'waitForWorkers':
@@ -798,6 +821,7 @@ export class KubeadmControlPlaneReconciler implements Reconciler {
         s.log.info(`Could not connect to workload cluster to fetch status: ${errorText(err)}`);
       }
     }
+    if (!kcp.metadata.deletionTimestamp) recordCertificateExpiry(this.#deps, s);
     const update = computeKcpStatus({
       cp,
       ...(s.preflight ? { preflight: s.preflight } : {}),

@@ -8,6 +8,7 @@ import { API_VERSION as CORE_API_VERSION } from '../../../core/api/v1beta2/group
 import type { ContractResolver } from '../../../core/contract/index.js';
 import { API_VERSION as BOOTSTRAP_API_VERSION } from '../../bootstrap-kubeadm/api/index.js';
 import { API_VERSION } from '../api/index.js';
+import type { KubeadmControlPlaneMetrics } from '../metrics.js';
 import type {
   ClusterObject,
   ControlPlane,
@@ -32,6 +33,8 @@ export interface KcpDeps {
   resolver: ContractResolver;
   consistency: CacheConsistency;
   recorder?: EventRecorder;
+  /** `capi_kubeadmcontrolplane_*`: upgrades, remediation decisions, certificate expiry. */
+  metrics: KubeadmControlPlaneMetrics;
   /** Ties between failure domains (tests pin it). */
   random: Random;
   /** The random part of new Machine names (tests pin it). */

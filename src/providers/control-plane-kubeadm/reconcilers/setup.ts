@@ -7,6 +7,7 @@ import { CacheConsistency } from '../../../controller-runtime/helpers/cache-cons
 import type { Manager } from '../../../controller-runtime/manager/manager.js';
 import { Annotation } from '../../../core/api/v1beta2/index.js';
 import type { ClusterObject } from '../internal/index.js';
+import { kubeadmControlPlaneMetricsFor } from '../metrics.js';
 import {
   DEFAULT_REMOTE_CONDITIONS_GRACE_PERIOD_MS,
   KubeadmControlPlaneReconciler,
@@ -70,6 +71,7 @@ export function setupKubeadmControlPlaneController(
     .complete(
       new KubeadmControlPlaneReconciler({
         ...reconcilerOptions,
+        metrics: reconcilerOptions.metrics ?? kubeadmControlPlaneMetricsFor(manager.registry),
         client: manager.client,
         apiClient: manager.apiClient,
         consistency,

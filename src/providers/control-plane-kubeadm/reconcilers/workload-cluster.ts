@@ -1,6 +1,8 @@
 // One reconcile's access to a workload cluster (upstream `pkg.Workload`): the control plane Nodes and static
 // Pods, the `kubeadm-config` ConfigMap, and etcd members reached through `pods/portforward` to `etcd-<node>`
-// with TLS from the etcd CA. What is read here feeds `internal/`'s decisions; nothing here decides.
+// with TLS from the etcd CA, and the serving certificate of each kube-apiserver through its own
+// `pods/portforward`. What is read here feeds `internal/`'s decisions; nothing here decides.
+import { connect as tlsConnect, type DetailedPeerCertificate } from 'node:tls';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../../controller-runtime/api/object.js';
 import type { Client } from '../../../controller-runtime/client/client.js';
@@ -33,6 +35,10 @@ const KUBE_SYSTEM = 'kube-system';
 /** kubeadm's ConfigMap with the ClusterConfiguration: its existence means `kubeadm init` finished. */
 const KUBEADM_CONFIG_MAP = 'kubeadm-config';
 const ETCD_CLIENT_PORT = 2379;
+/** The common name of the serving certificate kubeadm issues for kube-apiserver. */
+const KUBEADM_API_SERVER_CERT_COMMON_NAME = 'kube-apiserver';
+/** Upstream gives reading one API server's certificate 15 seconds. */
+const API_SERVER_CERTIFICATE_TIMEOUT_MS = 15_000;
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
@@ -236,6 +242,61 @@ export class WorkloadCluster {
     }
   }
 
+  /**
+   * Upstream `GetAPIServerCertificateExpiry`: through `pods/portforward` to `kube-apiserver-<node>` on `port`, a
+   * TLS handshake that does not verify the server (only its certificate is wanted), and the expiry of the peer
+   * certificate with CN `kube-apiserver` (the one kubeadm issues). 15 seconds at most.
+   */
+  async apiServerCertificateExpiry(nodeName: string, port: number): Promise<Date> {
+    const restConfig = this.#restConfig();
+    const what = `unable to get certificate expiry for kube-apiserver on Node/${nodeName}`;
+    const signal = AbortSignal.any([this.#o.signal, AbortSignal.timeout(API_SERVER_CERTIFICATE_TIMEOUT_MS)]);
+    let stream: Awaited<ReturnType<typeof portForward>>;
+    try {
+      stream = await portForward(restConfig, {
+        namespace: KUBE_SYSTEM,
+        pod: staticPodName('kube-apiserver', nodeName),
+        port,
+        signal,
+      });
+    } catch (err) {
+      throw new Error(`${what}: unable to dial to kube-apiserver: ${innermost(err)}`, { cause: err });
+    }
+    let chain: DetailedPeerCertificate;
+    try {
+      chain = await new Promise<DetailedPeerCertificate>((resolve, reject) => {
+        // Not verified on purpose: the certificate is read, nothing is sent over the connection.
+        const socket = tlsConnect({ socket: stream, rejectUnauthorized: false });
+        const fail = (err: unknown): void => {
+          socket.destroy();
+          reject(err instanceof Error ? err : new Error(String(err)));
+        };
+        const onAbort = (): void => fail(signal.reason ?? new Error('aborted'));
+        signal.addEventListener('abort', onAbort, { once: true });
+        socket.once('error', fail);
+        socket.once('close', () => signal.removeEventListener('abort', onAbort));
+        socket.once('secureConnect', () => {
+          const peer = socket.getPeerCertificate(true);
+          socket.destroy();
+          resolve(peer);
+        });
+      });
+    } catch (err) {
+      throw new Error(`${what}: TLS handshake with the kube-apiserver failed: ${innermost(err)}`, {
+        cause: err,
+      });
+    } finally {
+      stream.destroy();
+    }
+    const expiry = apiServerCertificateNotAfter(chain);
+    if (!expiry) {
+      throw new Error(
+        `${what}: couldn't get peer certificate with cn="${KUBEADM_API_SERVER_CERT_COMMON_NAME}"`,
+      );
+    }
+    return expiry;
+  }
+
   /** Closes every etcd connection (and with it the tunnels) this reconcile opened. */
   close(): void {
     for (const c of this.#etcdClients.splice(0)) c.close();
@@ -282,4 +343,23 @@ export class WorkloadCluster {
       `could not establish a connection to etcd members hosted on ${nodeNames.join(',')}: [${errors.join(', ')}]`,
     );
   }
+}
+
+/** The expiry of the last certificate with CN `kube-apiserver` in the presented chain (as upstream picks). */
+function apiServerCertificateNotAfter(leaf: DetailedPeerCertificate): Date | undefined {
+  let found: Date | undefined;
+  const seen = new Set<DetailedPeerCertificate>();
+  for (
+    let cert: DetailedPeerCertificate | undefined = leaf;
+    cert && !seen.has(cert);
+    cert = cert.issuerCertificate
+  ) {
+    seen.add(cert);
+    const cn: unknown = cert.subject?.CN;
+    const names = Array.isArray(cn) ? (cn as unknown[]) : [cn];
+    if (!names.includes(KUBEADM_API_SERVER_CERT_COMMON_NAME)) continue;
+    const ms = Date.parse(cert.valid_to);
+    if (!Number.isNaN(ms)) found = new Date(ms);
+  }
+  return found;
 }

@@ -10,7 +10,12 @@ import { CertificateAuthority, type CertificateAuthorityPem } from '../../../../
 import type { Duplex } from 'node:stream';
 import type { PodPortConnector } from '../../../../apiserver/http/port-forward.js';
 import { EtcdCluster } from './etcd/etcd-cluster.js';
-import { connectEtcdMember, EtcdConnectionRefusedError, type EtcdMemberTls } from './etcd/etcd-endpoint.js';
+import {
+  connectEtcdMember,
+  duplexPair,
+  EtcdConnectionRefusedError,
+  type EtcdMemberTls,
+} from './etcd/etcd-endpoint.js';
 import { podStopSeconds, type ProvisioningStep } from './faults.js';
 import type { WorkloadListener } from './listener-ports.js';
 
@@ -185,7 +190,10 @@ export class WorkloadCluster {
 
   /**
    * The kubelet's side of `pods/portforward`: port 2379 of an etcd static Pod reaches that node's member
-   * (TLS with the member's certificate, etcd's JSON gateway); anything else is refused, as nothing listens.
+   * (TLS with the member's certificate, etcd's JSON gateway); the secure port of a running kube-apiserver
+   * static Pod (the one its advertise-address annotation names, 6443) reaches the cluster's API server, which
+   * serves every simulated kube-apiserver with one certificate, as upstream's in-memory provider does (KCP reads
+   * its expiry there). Anything else is refused, as nothing listens.
    */
   readonly #portForward: PodPortConnector = ({ namespace, pod, port, podObject }): Promise<Duplex> => {
     const node = (podObject.spec as { nodeName?: string } | undefined)?.nodeName ?? '';
@@ -193,6 +201,18 @@ export class WorkloadCluster {
     const tls = this.#etcdTls.get(node);
     if (namespace === 'kube-system' && pod === `etcd-${node}` && port === 2379 && member && tls)
       return connectEtcdMember({ cluster: this.#etcd!, memberId: member.id, tls });
+    const instance = this.#instance;
+    if (
+      namespace === 'kube-system' &&
+      pod === `kube-apiserver-${node}` &&
+      this.#apiServers.has(pod) &&
+      port === apiServerPortOf(podObject) &&
+      instance
+    ) {
+      const [client, server] = duplexPair();
+      instance.server.acceptConnection(server);
+      return Promise.resolve(client);
+    }
     return Promise.reject(
       new EtcdConnectionRefusedError(
         `dial tcp4 127.0.0.1:${port}: connect: connection refused (pod ${namespace}/${pod})`,
@@ -256,4 +276,12 @@ export class WorkloadCluster {
     this.#instance = undefined;
     await this.#o.listener.close();
   }
+}
+
+/** The port of the kube-apiserver Pod's `advertise-address.endpoint` annotation (`<ip>:<port>`), else 6443. */
+function apiServerPortOf(pod: { metadata?: { annotations?: Record<string, string> } }): number {
+  const endpoint =
+    pod.metadata?.annotations?.['kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint'];
+  const port = Number(endpoint?.slice(endpoint.lastIndexOf(':') + 1));
+  return Number.isInteger(port) && port > 0 ? port : 6443;
 }
