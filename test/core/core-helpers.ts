@@ -336,9 +336,12 @@ export interface KcpClusterOptions {
   version?: string;
   /**
    * kubeadm's `encryptionAlgorithm` of the cluster certificates; ECDSA-P256 by default because it is much
-   * faster to generate than kubeadm's RSA-2048 (the KubeadmControlPlane controller test covers RSA).
+   * faster to generate than kubeadm's RSA-2048 (the KubeadmControlPlane controller test covers RSA); `null`
+   * leaves it unset, i.e. kubeadm's RSA-2048.
    */
-  encryptionAlgorithm?: string;
+  encryptionAlgorithm?: string | null;
+  /** `spec.machineTemplate.metadata` (labels and annotations for the Machines). */
+  machineTemplateMetadata?: Record<string, unknown>;
 }
 
 /**
@@ -380,6 +383,7 @@ export async function applyKcpCluster(
       replicas,
       version: options.version ?? 'v1.33.1',
       machineTemplate: {
+        ...(options.machineTemplateMetadata ? { metadata: options.machineTemplateMetadata } : {}),
         spec: {
           infrastructureRef: {
             apiGroup: 'infrastructure.cluster.x-k8s.io',
@@ -391,7 +395,9 @@ export async function applyKcpCluster(
       kubeadmConfigSpec: {
         clusterConfiguration: {
           apiServer: { certSANs: ['localhost'] },
-          encryptionAlgorithm: options.encryptionAlgorithm ?? 'ECDSA-P256',
+          ...(options.encryptionAlgorithm === null
+            ? {}
+            : { encryptionAlgorithm: options.encryptionAlgorithm ?? 'ECDSA-P256' }),
         },
         initConfiguration: CRI_SOCKET,
         joinConfiguration: CRI_SOCKET,

@@ -10,11 +10,13 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { TypeRef } from '../../../src/controller-runtime/api/object.js';
-import { portForward } from '../../../src/controller-runtime/client/port-forward.js';
-import { KubeClient } from '../../../src/controller-runtime/client/kube-client.js';
-import { CertificateAuthority } from '../../../src/pki/index.js';
-import { EtcdClient } from '../../../src/providers/control-plane-kubeadm/etcd/etcd-client.js';
-import { createDevMachineTemplate, setupCore } from '../../core/core-helpers.js';
+import {
+  applyKcpCluster,
+  availableKcp,
+  controlPlaneMachines,
+  etcdMemberNames,
+  setupCore,
+} from '../../core/core-helpers.js';
 import {
   CLUSTER,
   condition,
@@ -35,127 +37,15 @@ const KUBEADM_CONFIG: TypeRef = { apiVersion: 'bootstrap.cluster.x-k8s.io/v1beta
 const TIMEOUT = 120_000;
 const HOOK = 'pre-terminate.delete.hook.machine.cluster.x-k8s.io/kcp-cleanup';
 
-type MachineObj = Obj & {
-  spec: {
-    failureDomain?: string;
-    readinessGates?: { conditionType: string }[];
-    bootstrap: { configRef?: { name: string } };
-  };
-  status?: Obj['status'] & { nodeRef?: { name: string } };
-};
-
 const text = (secret: Obj | undefined, key: string): string =>
   Buffer.from(secret?.data?.[key] ?? '', 'base64').toString('utf8');
 
-async function applyCluster(h: Harness, ns: string, name: string, replicas: number): Promise<void> {
-  await createDevMachineTemplate(h, ns, `${name}-cp`);
-  await h.client.create({
-    ...CLUSTER,
-    metadata: { name, namespace: ns },
-    spec: {
-      clusterNetwork: { pods: { cidrBlocks: ['192.168.0.0/16'] } },
-      infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DevCluster', name },
-      controlPlaneRef: {
-        apiGroup: 'controlplane.cluster.x-k8s.io',
-        kind: 'KubeadmControlPlane',
-        name: `${name}-cp`,
-      },
-    },
+/** The cluster every test here applies: kubeadm's default RSA certificates, a label on the Machine template. */
+const applyCluster = (h: Harness, ns: string, name: string, replicas: number) =>
+  applyKcpCluster(h, ns, name, replicas, {
+    encryptionAlgorithm: null,
+    machineTemplateMetadata: { labels: { tier: 'control-plane' } },
   });
-  await h.client.create({
-    ...DEV_CLUSTER,
-    metadata: { name, namespace: ns },
-    spec: { backend: { inMemory: {} } },
-  });
-  await h.client.create({
-    ...KCP,
-    metadata: { name: `${name}-cp`, namespace: ns },
-    spec: {
-      replicas,
-      version: 'v1.33.1',
-      machineTemplate: {
-        metadata: { labels: { tier: 'control-plane' } },
-        spec: {
-          infrastructureRef: {
-            apiGroup: 'infrastructure.cluster.x-k8s.io',
-            kind: 'DevMachineTemplate',
-            name: `${name}-cp`,
-          },
-        },
-      },
-      kubeadmConfigSpec: {
-        clusterConfiguration: { apiServer: { certSANs: ['localhost'] } },
-        initConfiguration: { nodeRegistration: { criSocket: 'unix:///var/run/containerd/containerd.sock' } },
-        joinConfiguration: { nodeRegistration: { criSocket: 'unix:///var/run/containerd/containerd.sock' } },
-      },
-    },
-  });
-}
-
-const controlPlaneMachines = async (h: Harness, ns: string): Promise<MachineObj[]> =>
-  (
-    await h.client.list<MachineObj>(MACHINE, {
-      namespace: ns,
-      labelSelector: 'cluster.x-k8s.io/control-plane',
-    })
-  ).items;
-
-/** The etcd member names, read from the member a Machine's Node hosts, as KCP reaches it. */
-async function etcdMemberNames(h: Harness, ns: string, cluster: string, node: string): Promise<string[]> {
-  const secret = await getObj(h, SECRET, ns, `${cluster}-kubeconfig`);
-  const etcd = await getObj(h, SECRET, ns, `${cluster}-etcd`);
-  const ca = CertificateAuthority.fromPem({
-    certificatePem: text(etcd, 'tls.crt'),
-    privateKeyPem: text(etcd, 'tls.key'),
-  });
-  const cert = await ca.issue({ commonName: 'test', usages: ['client'], keyAlgorithm: 'ECDSA-P256' });
-  const dir = await mkdtemp(path.join(tmpdir(), 'kcp-etcd-'));
-  try {
-    const file = path.join(dir, 'kubeconfig');
-    await writeFile(file, text(secret, 'value'));
-    const client = KubeClient.fromKubeconfig({ kubeconfigPath: file });
-    const etcdClient = new EtcdClient({
-      connect: () =>
-        portForward(client.config, { namespace: 'kube-system', pod: `etcd-${node}`, port: 2379 }),
-      tls: { caPem: ca.certificatePem, certPem: cert.certificatePem, keyPem: cert.privateKeyPem },
-      timeoutMs: 5000,
-    });
-    try {
-      return (await etcdClient.memberList()).members.map((m) => m.name).sort();
-    } finally {
-      etcdClient.close();
-      client.close();
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Waits for the KCP to be Available with `replicas` ready, available and up-to-date Machines. */
-async function availableKcp(h: Harness, ns: string, name: string, replicas: number): Promise<Obj> {
-  return eventually(
-    `KCP ${name} Available with ${replicas} replicas`,
-    async () => {
-      const obj = await getObj(h, KCP, ns, name);
-      const status = obj?.status as
-        | { replicas?: number; readyReplicas?: number; upToDateReplicas?: number; availableReplicas?: number }
-        | undefined;
-      return ['Available', 'EtcdClusterHealthy', 'ControlPlaneComponentsHealthy', 'MachinesReady'].every(
-        (type) => condition(obj, type)?.status === 'True',
-      ) &&
-        ['ScalingUp', 'ScalingDown', 'RollingOut'].every(
-          (type) => condition(obj, type)?.status === 'False',
-        ) &&
-        status?.replicas === replicas &&
-        status.readyReplicas === replicas &&
-        status.upToDateReplicas === replicas &&
-        status.availableReplicas === replicas
-        ? obj
-        : undefined;
-    },
-    TIMEOUT,
-  );
-}
 
 const patchKcp = (h: Harness, ns: string, name: string, data: Record<string, unknown>) =>
   h.client.patch({ ...KCP, metadata: { name, namespace: ns } }, { type: 'merge', data });
