@@ -50,3 +50,32 @@ export function mapNeedsApply(
   if (Object.entries(desired).some(([k, v]) => have[k] !== v)) return true;
   return ownedMapKeys(fields, path).some((k) => !(k in desired) && k in have);
 }
+
+/**
+ * The server-side apply configuration that keeps `obj`'s labels and annotations at `labels` / `annotations`
+ * for field manager `manager` (dropping keys it applied before and no longer wants); undefined when nothing would
+ * change, so callers skip the request.
+ */
+export function metadataApplyConfiguration(
+  obj: KubeObject,
+  manager: string,
+  labels: Record<string, string>,
+  annotations: Record<string, string>,
+): KubeObject | undefined {
+  const owned = appliedFields(obj, manager);
+  const needs =
+    mapNeedsApply(obj.metadata.labels, labels, owned, ['metadata', 'labels']) ||
+    mapNeedsApply(obj.metadata.annotations, annotations, owned, ['metadata', 'annotations']);
+  if (!needs) return undefined;
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    metadata: {
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      uid: obj.metadata.uid,
+      labels,
+      annotations,
+    },
+  };
+}

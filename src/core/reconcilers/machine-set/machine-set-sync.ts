@@ -9,6 +9,7 @@ import { inPlaceMachineSpec } from './machine-set-machines.js';
 import {
   appliedFields,
   mapNeedsApply,
+  metadataApplyConfiguration,
   ownsField,
 } from '../../../controller-runtime/helpers/managed-fields.js';
 
@@ -83,20 +84,5 @@ export function desiredMetadata(
   labels: Record<string, string>,
   annotations: Record<string, string>,
 ): KubeObject | undefined {
-  const owned = appliedFields(obj, FieldManager.MachineSetMetadata);
-  const needs =
-    mapNeedsApply(obj.metadata.labels, labels, owned, ['metadata', 'labels']) ||
-    mapNeedsApply(obj.metadata.annotations, annotations, owned, ['metadata', 'annotations']);
-  if (!needs) return undefined;
-  return {
-    apiVersion: obj.apiVersion,
-    kind: obj.kind,
-    metadata: {
-      name: obj.metadata.name,
-      namespace: obj.metadata.namespace,
-      uid: obj.metadata.uid,
-      labels,
-      annotations,
-    },
-  };
+  return metadataApplyConfiguration(obj, FieldManager.MachineSetMetadata, labels, annotations);
 }

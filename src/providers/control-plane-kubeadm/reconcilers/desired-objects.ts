@@ -8,6 +8,7 @@ import { deepEqual } from '../../../controller-runtime/util/json.js';
 import {
   appliedFields,
   mapNeedsApply,
+  metadataApplyConfiguration,
   ownsField,
 } from '../../../controller-runtime/helpers/managed-fields.js';
 import { API_VERSION as CORE_API_VERSION } from '../../../core/api/v1beta2/group.js';
@@ -245,22 +246,10 @@ export function desiredMetadata(
   kcp: KcpObject,
   clusterName: string,
 ): KubeObject | undefined {
-  const labels = controlPlaneMachineLabels(kcp, clusterName);
-  const annotations = controlPlaneMachineAnnotations(kcp);
-  const owned = appliedFields(obj, FieldManager.Metadata);
-  const needs =
-    mapNeedsApply(obj.metadata.labels, labels, owned, ['metadata', 'labels']) ||
-    mapNeedsApply(obj.metadata.annotations, annotations, owned, ['metadata', 'annotations']);
-  if (!needs) return undefined;
-  return {
-    apiVersion: obj.apiVersion,
-    kind: obj.kind,
-    metadata: {
-      name: obj.metadata.name,
-      namespace: obj.metadata.namespace,
-      uid: obj.metadata.uid,
-      labels,
-      annotations,
-    },
-  };
+  return metadataApplyConfiguration(
+    obj,
+    FieldManager.Metadata,
+    controlPlaneMachineLabels(kcp, clusterName),
+    controlPlaneMachineAnnotations(kcp),
+  );
 }
