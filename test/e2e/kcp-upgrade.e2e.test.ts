@@ -241,8 +241,11 @@ describe('KubeadmControlPlane upgrade end to end on the in-memory provider', () 
     assert.deepEqual(notAvailable, [], 'the Cluster stayed Available');
     assert.deepEqual(etcdFailures, [], 'etcd answered through the workload cluster throughout');
     assert.ok(minHealthyVoters >= 2, `etcd kept ${minHealthyVoters} healthy voting members at worst`);
+    // Samples are taken every 50-100 ms; on a loaded CI machine one can wait on the event loop for a while. Each
+    // replacement takes seconds (join, member added, old member removed), so 2 s between samples still sees
+    // every step.
     for (const [what, s] of Object.entries(samples))
-      assert.ok(s.maxGapMs <= 500, `${what} sampled at least every 500 ms (longest gap ${s.maxGapMs} ms)`);
+      assert.ok(s.maxGapMs <= 2000, `${what} sampled at least every 2 s (longest gap ${s.maxGapMs} ms)`);
     assert.ok(samples.etcd.samples > 3, `etcd sampled ${samples.etcd.samples} times in ${upgradeSeconds} s`);
 
     // Every Machine was replaced, and the Nodes run the new kubelet.
