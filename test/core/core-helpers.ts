@@ -245,7 +245,12 @@ export async function clusterWorkloadClient(c: TestCluster, cluster: Obj): Promi
 }
 
 /** What a kubelet reports when its Node turns Ready or NotReady (the simulated kubelet leaves it as set). */
-export async function setNodeReady(wl: KubeClient, node: string, status: 'True' | 'False'): Promise<void> {
+export async function setNodeReady(
+  wl: KubeClient,
+  node: string,
+  status: 'True' | 'False',
+  lastTransitionTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+): Promise<void> {
   const n = await wl.get<Obj>({ apiVersion: 'v1', kind: 'Node' }, { name: node });
   const conditions = (n.status as { conditions: Record<string, unknown>[] }).conditions.map((x) =>
     x.type === 'Ready'
@@ -253,7 +258,7 @@ export async function setNodeReady(wl: KubeClient, node: string, status: 'True' 
           ...x,
           status,
           reason: status === 'True' ? 'KubeletReady' : 'KubeletNotReady',
-          lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          lastTransitionTime,
         }
       : x,
   );

@@ -65,8 +65,11 @@ describe('MachineHealthCheck', () => {
     const setReady = (node: string, status: 'True' | 'False') => setNodeReady(wl, node, status);
     try {
       // Two of three workers down: more than 40%, so nothing is remediated and the condition says why.
-      await setReady('hc-w-0', 'False');
-      await setReady('hc-w-1', 'False');
+      // Both turn NotReady at the same (whole) second, rounded up: neither passes the 1 s timeout before the
+      // other is NotReady too, so the check never sees one of three unhealthy (within 40%) on its way to two.
+      const together = new Date(Math.ceil(Date.now() / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      await setNodeReady(wl, 'hc-w-0', 'False', together);
+      await setNodeReady(wl, 'hc-w-1', 'False', together);
       const restricted = await eventually('TooManyUnhealthy', async () => {
         const mhc = await getObj(h, MHC, ns, 'workers');
         return condition(mhc, 'RemediationAllowed')?.reason === 'TooManyUnhealthy' ? mhc : undefined;
