@@ -3,14 +3,12 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TypeRef } from '../../src/controller-runtime/api/object.js';
 import { setupMachineSetController } from '../../src/core/reconcilers/machine-set/setup.js';
-import { CertificateAuthority } from '../../src/pki/index.js';
 import {
-  b64,
   CLUSTER,
   condition,
   createBootstrapData,
-  DEV_CLUSTER,
   DEV_MACHINE,
+  DEV_MACHINE_TEMPLATE,
   eventually,
   getObj,
   type Harness,
@@ -21,14 +19,10 @@ import {
   useHarness,
   workloadClient,
 } from '../providers/infrastructure-dev/harness.js';
-import { setupCore } from './core-helpers.js';
+import { applyPlainCluster, createDevMachineTemplate, setupCore } from './core-helpers.js';
 
 const MACHINE_SET: TypeRef = { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineSet' };
 const MACHINE_DEPLOYMENT: TypeRef = { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineDeployment' };
-const DEV_MACHINE_TEMPLATE: TypeRef = {
-  apiVersion: 'infrastructure.cluster.x-k8s.io/v1beta2',
-  kind: 'DevMachineTemplate',
-};
 const KUBEADM_CONFIG: TypeRef = { apiVersion: 'bootstrap.cluster.x-k8s.io/v1beta2', kind: 'KubeadmConfig' };
 const KUBEADM_CONFIG_TEMPLATE: TypeRef = {
   apiVersion: 'bootstrap.cluster.x-k8s.io/v1beta2',
@@ -65,67 +59,10 @@ type MachineSetObj = Obj & {
  */
 async function createWorkloadCluster(h: Harness, name: string): Promise<TestCluster> {
   const ns = await h.namespace();
-  const cluster = await h.client.create<Obj>({
-    apiVersion: CLUSTER.apiVersion,
-    kind: 'Cluster',
-    metadata: { name, namespace: ns },
-    spec: { infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DevCluster', name } },
-  });
-  await h.client.create({
-    apiVersion: DEV_CLUSTER.apiVersion,
-    kind: 'DevCluster',
-    metadata: { name, namespace: ns },
-    spec: { backend: { inMemory: {} } },
-  });
-  const ca = await CertificateAuthority.create({ commonName: 'kubernetes', keyAlgorithm: 'ECDSA-P256' });
-  const etcdCa = await CertificateAuthority.create({ commonName: 'etcd-ca', keyAlgorithm: 'ECDSA-P256' });
-  for (const [suffix, authority] of [
-    ['ca', ca],
-    ['etcd', etcdCa],
-  ] as const)
-    await h.client.create({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'cluster.x-k8s.io/secret',
-      metadata: {
-        name: `${name}-${suffix}`,
-        namespace: ns,
-        labels: { 'cluster.x-k8s.io/cluster-name': name },
-      },
-      data: { 'tls.crt': b64(authority.certificatePem), 'tls.key': b64(authority.keyPair.privateKeyPem) },
-    });
-  const c: TestCluster = { namespace: ns, name, cluster, ca, etcdCa };
-  const cp = `${name}-cp-0`;
-  await createBootstrapData(h, c, cp);
-  await h.client.create({
-    apiVersion: MACHINE.apiVersion,
-    kind: 'Machine',
-    metadata: { name: cp, namespace: ns, labels: { 'cluster.x-k8s.io/control-plane': '' } },
-    spec: {
-      clusterName: name,
-      version: 'v1.33.1',
-      bootstrap: { dataSecretName: `${cp}-bootstrap` },
-      infrastructureRef: { apiGroup: 'infrastructure.cluster.x-k8s.io', kind: 'DevMachine', name: cp },
-    },
-  });
-  await h.client.create({
-    apiVersion: DEV_MACHINE.apiVersion,
-    kind: 'DevMachine',
-    metadata: { name: cp, namespace: ns },
-    spec: IN_MEMORY,
-  });
+  const c = await applyPlainCluster(h, ns, name, [{ name: `${name}-cp-0`, controlPlane: true }]);
   await createBootstrapData(h, c, 'workers');
   await createDevMachineTemplate(h, ns, 'workers');
   return c;
-}
-
-async function createDevMachineTemplate(h: Harness, namespace: string, name: string): Promise<void> {
-  await h.client.create({
-    apiVersion: DEV_MACHINE_TEMPLATE.apiVersion,
-    kind: 'DevMachineTemplate',
-    metadata: { name, namespace },
-    spec: { template: { spec: IN_MEMORY } },
-  });
 }
 
 interface MachineSetOptions {
