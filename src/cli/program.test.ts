@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -82,5 +84,53 @@ describe('capi CLI', () => {
 
   it('declares the capi binary at the built CLI entry', () => {
     assert.equal(pkg.bin.capi, 'dist/cli/capi.js');
+  });
+
+  it('prints a bash completion script that completes sub-commands and flags', async () => {
+    const { code, out } = await run('completion', 'bash');
+    assert.equal(code, 0);
+    const complete = (...words: string[]): string[] => {
+      const script = `${out}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _capi; echo "\${COMPREPLY[@]}"`;
+      const res = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+      assert.equal(res.status, 0, res.stderr);
+      return res.stdout.trim().split(' ');
+    };
+    assert.deepEqual(complete('capi', 'get', ''), ['kubeconfig', '--help']);
+    assert.deepEqual(complete('capi', 'rollout', ''), ['restart', 'pause', 'resume', '--help']);
+    assert.ok(complete('capi', 'delete', 'cluster', 'demo', '--w').includes('--wait'));
+  });
+
+  it('names the shells it knows when asked for another', async () => {
+    const { code, err } = await run('completion', 'ksh');
+    assert.equal(code, 1);
+    assert.equal(err, 'error: unknown shell "ksh" (use bash, zsh, fish)\n');
+  });
+
+  it('says in one line that no management plane answers, and more with --verbose', async () => {
+    const env = { HOME: '/nonexistent', KUBECONFIG: '' };
+    const dir = mkdtempSync(path.join(tmpdir(), 'capi-cli-'));
+    const file = path.join(dir, 'kubeconfig');
+    writeFileSync(
+      file,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: https://127.0.0.1:9}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+    );
+    let err = '';
+    const code = await runCli(['get', 'kubeconfig', 'demo', '--kubeconfig', file], {
+      stdout: () => undefined,
+      stderr: (t) => (err += t),
+      env,
+    });
+    assert.equal(code, 1);
+    assert.match(
+      err,
+      /^error: cannot reach the management plane at https:\/\/127\.0\.0\.1:9 .*ECONNREFUSED.*\n$/,
+    );
+    let verbose = '';
+    await runCli(['get', 'kubeconfig', 'demo', '--kubeconfig', file, '--verbose'], {
+      stdout: () => undefined,
+      stderr: (t) => (verbose += t),
+      env,
+    });
+    assert.match(verbose, /caused by: TransportError/);
   });
 });

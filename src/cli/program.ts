@@ -8,15 +8,14 @@ import {
   webhookManifestsYaml,
 } from '../main/webhook-serve.js';
 import { CLUSTER_API_CONTRACT, PACKAGE_VERSION } from '../version.js';
+import { UsageError } from '../clusterctl/errors.js';
+import type { CliIo } from './cli-io.js';
+import { COMPLETION_SHELLS, type CompletionShell, completionScript } from './completion.js';
+import { addWorkloadCommands } from './commands/workload-commands.js';
 import { crdsToYaml } from './crds-yaml.js';
+import { describeError } from './describe-error.js';
 
-/** Where a command writes; tests pass buffers, the binary passes the process streams. */
-export interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  /** Stops long-running commands (`up`) when aborted; they also stop on SIGINT/SIGTERM. */
-  signal?: AbortSignal;
-}
+export type { CliIo } from './cli-io.js';
 
 /** Builds the `capi` command tree. Each command only parses flags and calls a library function. */
 export function buildProgram(io: CliIo): Command {
@@ -25,6 +24,7 @@ export function buildProgram(io: CliIo): Command {
     .showHelpAfterError('(run "capi --help" for usage)')
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .option('--verbose', 'on errors, print the causes and stack')
     .exitOverride();
 
   program
@@ -115,7 +115,7 @@ export function buildProgram(io: CliIo): Command {
     .action(
       async (opts: { caFile: string; serviceNamespace?: string; serviceName?: string; url?: string }) => {
         if (Boolean(opts.serviceNamespace) !== Boolean(opts.serviceName)) {
-          throw new InvalidArgumentError('--service-namespace and --service-name go together');
+          throw new UsageError('--service-namespace and --service-name go together');
         }
         io.stdout(
           await webhookManifestsYaml({
@@ -128,6 +128,19 @@ export function buildProgram(io: CliIo): Command {
         );
       },
     );
+
+  addWorkloadCommands(program, io);
+
+  program
+    .command('completion')
+    .description('print a shell completion script: source <(capi completion bash)')
+    .argument('<shell>', `one of: ${COMPLETION_SHELLS.join(', ')}`)
+    .action((shell: string) => {
+      if (!(COMPLETION_SHELLS as readonly string[]).includes(shell)) {
+        throw new UsageError(`unknown shell "${shell}" (use ${COMPLETION_SHELLS.join(', ')})`);
+      }
+      io.stdout(completionScript(program, shell as CompletionShell));
+    });
 
   return program;
 }
@@ -194,7 +207,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       // commander has already printed its own message for parse errors; help/version exit 0.
       return err.exitCode;
     }
-    io.stderr(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.stderr(describeError(err, { verbose: argv.includes('--verbose') }));
     return 1;
   }
 }

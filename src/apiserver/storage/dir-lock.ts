@@ -34,14 +34,25 @@ function isAlive(pid: number): boolean {
   }
 }
 
+function parseOwner(text: string): { pid: number; start: string } | undefined {
+  const [pid, start = ''] = text.trim().split(' ');
+  const n = Number(pid);
+  return Number.isInteger(n) && n > 0 ? { pid: n, start } : undefined;
+}
+
 async function ownerOf(file: string): Promise<{ pid: number; start: string } | undefined> {
   try {
-    const [pid, start = ''] = (await readFile(file, 'utf8')).trim().split(' ');
-    const n = Number(pid);
-    return Number.isInteger(n) && n > 0 ? { pid: n, start } : undefined;
+    return parseOwner(await readFile(file, 'utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** A live process started when the lock says (not a reused pid): the lock is held, not stale. */
+function isLiveOwner(owner: { pid: number; start: string }): boolean {
+  if (!isAlive(owner.pid)) return false;
+  const start = startTimeOf(owner.pid);
+  return owner.start === '' || start === '' || start === owner.start;
 }
 
 export interface DirLock {
@@ -67,12 +78,7 @@ export async function lockDirectory(dir: string): Promise<DirLock> {
         throw err;
       }
       const owner = await ownerOf(file);
-      if (owner && owner.pid !== process.pid && isAlive(owner.pid)) {
-        const start = startTimeOf(owner.pid);
-        if (owner.start === '' || start === '' || start === owner.start) {
-          throw new StoreLockedError(key, owner.pid);
-        }
-      }
+      if (owner && owner.pid !== process.pid && isLiveOwner(owner)) throw new StoreLockedError(key, owner.pid);
       await rm(file, { force: true });
     }
   }
@@ -83,4 +89,19 @@ export async function lockDirectory(dir: string): Promise<DirLock> {
       await rm(file, { force: true });
     },
   };
+}
+
+/**
+ * Whether a live process holds the lock of `dir` (the same test `lockDirectory` uses to tell a running owner
+ * from a stale lock a crash left). Read-only: lets other commands find out whether a data directory is being
+ * served without touching it.
+ */
+export function isDirectoryLocked(dir: string): boolean {
+  let owner: { pid: number; start: string } | undefined;
+  try {
+    owner = parseOwner(readFileSync(path.join(path.resolve(dir), LOCK_FILE), 'utf8'));
+  } catch {
+    return false;
+  }
+  return owner !== undefined && isLiveOwner(owner);
 }

@@ -144,6 +144,7 @@ export const isGone = (err: unknown): err is GoneError => err instanceof GoneErr
 export const isTooManyRequests = (err: unknown): err is TooManyRequestsError =>
   err instanceof TooManyRequestsError;
 export const isForbidden = (err: unknown): err is ForbiddenError => err instanceof ForbiddenError;
+export const isTransportError = (err: unknown): err is TransportError => err instanceof TransportError;
 export const isNoKindMatch = (err: unknown): err is NoKindMatchError => err instanceof NoKindMatchError;
 /** Not found, or the kind itself is not served (CRD not installed yet): both mean "nothing there". */
 export const isNotFoundOrNoKind = (err: unknown): boolean => isNotFound(err) || isNoKindMatch(err);
