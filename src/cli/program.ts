@@ -11,6 +11,7 @@ import { CLUSTER_API_CONTRACT, PACKAGE_VERSION } from '../version.js';
 import { UsageError } from '../clusterctl/errors.js';
 import type { CliIo } from './cli-io.js';
 import { COMPLETION_SHELLS, type CompletionShell, completionScript } from './completion.js';
+import { addGenerateCommands } from './commands/generate-commands.js';
 import { addWorkloadCommands } from './commands/workload-commands.js';
 import { crdsToYaml } from './crds-yaml.js';
 import { describeError } from './describe-error.js';
@@ -129,6 +130,7 @@ export function buildProgram(io: CliIo): Command {
       },
     );
 
+  addGenerateCommands(program, io);
   addWorkloadCommands(program, io);
 
   program
