@@ -1,10 +1,8 @@
 import { startEmbeddedApiServer, type EmbeddedApiServer } from '../apiserver/embedded/embedded-api-server.js';
 import { KubeClient } from '../controller-runtime/client/kube-client.js';
 import { Manager } from '../controller-runtime/manager/manager.js';
-import { setupKubeadmBootstrapProvider } from '../providers/bootstrap-kubeadm/setup.js';
-import { setupKubeadmControlPlaneProvider } from '../providers/control-plane-kubeadm/setup.js';
-import { type DevProvider, setupDevProvider } from '../providers/infrastructure-dev/setup.js';
-import { setupCoreControllers } from './core-controllers.js';
+import type { DevProvider } from '../providers/infrastructure-dev/setup.js';
+import { setupAllControllers } from './controllers.js';
 import { clusterApiCrds } from './crds.js';
 import { resolveDataDir } from './data-dir.js';
 import { inProcessAdmission } from './in-process-admission.js';
@@ -71,18 +69,16 @@ export async function up(options: UpOptions): Promise<RunningManagementPlane> {
   let devProvider: DevProvider | undefined;
   if (!options.noControllers) {
     const manager = new Manager({ kubeconfigPath: apiServer.paths.kubeconfig, fieldManager: FIELD_MANAGER });
-    devProvider = setupDevProvider(manager, {
-      inMemory: {
-        host: '127.0.0.1',
-        ...(options.workloadPorts
-          ? { minPort: options.workloadPorts.min, maxPort: options.workloadPorts.max }
-          : {}),
+    ({ devProvider } = setupAllControllers(manager, {
+      devProvider: {
+        inMemory: {
+          host: '127.0.0.1',
+          ...(options.workloadPorts
+            ? { minPort: options.workloadPorts.min, maxPort: options.workloadPorts.max }
+            : {}),
+        },
       },
-    });
-    const core = setupCoreControllers(manager);
-    // The kubeadm bootstrap and control plane providers reach workload clusters through core's cluster cache.
-    setupKubeadmBootstrapProvider(manager, { workloadClusters: core.clusterCache });
-    setupKubeadmControlPlaneProvider(manager, { workloadClusters: core.clusterCache });
+    }));
     const stop = new AbortController();
     const running = manager.start(stop.signal);
     controllers = { manager, stop, running };

@@ -199,7 +199,9 @@ describe('discovery facts', () => {
       'customresourcedefinitions',
       'daemonsets',
       'deployments',
+      'mutatingwebhookconfigurations',
       'poddisruptionbudgets',
+      'validatingwebhookconfigurations',
     ]);
   });
 

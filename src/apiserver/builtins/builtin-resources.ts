@@ -32,6 +32,10 @@ import { secretDefinition } from './secret.js';
 import { serviceAccountDefinition } from './service-account.js';
 import { serviceDefinition } from './service.js';
 import { volumeAttachmentDefinition } from './volume-attachment.js';
+import {
+  mutatingWebhookConfigurationDefinition,
+  validatingWebhookConfigurationDefinition,
+} from './webhook-configuration.js';
 
 export const builtinResources: ResourceDefinition[] = [
   // core/v1 (alphabetical, as /api/v1 lists them)
@@ -60,6 +64,9 @@ export const builtinResources: ResourceDefinition[] = [
   roleDefinition,
   // storage.k8s.io/v1
   volumeAttachmentDefinition,
+  // admissionregistration.k8s.io/v1
+  mutatingWebhookConfigurationDefinition,
+  validatingWebhookConfigurationDefinition,
   // apiextensions.k8s.io/v1
   customResourceDefinitionDefinition,
   // authentication.k8s.io/v1
