@@ -11,10 +11,13 @@ import { CLUSTER_API_CONTRACT, PACKAGE_VERSION } from '../version.js';
 import { UsageError } from '../clusterctl/errors.js';
 import type { CliIo } from './cli-io.js';
 import { COMPLETION_SHELLS, type CompletionShell, completionScript } from './completion.js';
+import { addDescribeCommands } from './commands/cluster-commands.js';
 import { addGenerateCommands } from './commands/generate-commands.js';
+import { addManagementCommands } from './commands/management-commands.js';
 import { addWorkloadCommands } from './commands/workload-commands.js';
 import { crdsToYaml } from './crds-yaml.js';
 import { describeError } from './describe-error.js';
+import { waitForSignal } from './wait-for-signal.js';
 
 export type { CliIo } from './cli-io.js';
 
@@ -58,6 +61,11 @@ export function buildProgram(io: CliIo): Command {
       parsePortRange,
       { min: 20000, max: 30000 },
     )
+    .option(
+      '--metrics-port <port>',
+      "serve the controllers' Prometheus /metrics on this port of --host",
+      parsePort,
+    )
     .action(
       async (opts: {
         dataDir?: string;
@@ -65,6 +73,7 @@ export function buildProgram(io: CliIo): Command {
         port: number;
         controllers: boolean;
         workloadPorts: { min: number; max: number };
+        metricsPort?: number;
       }) => {
         const plane = await up({
           ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
@@ -72,6 +81,7 @@ export function buildProgram(io: CliIo): Command {
           host: opts.host,
           port: opts.port,
           noControllers: !opts.controllers,
+          ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
           log: (line) => io.stdout(line + '\n'),
         });
         await waitForSignal(io.signal);
@@ -130,7 +140,9 @@ export function buildProgram(io: CliIo): Command {
       },
     );
 
+  addManagementCommands(program, io);
   addGenerateCommands(program, io);
+  addDescribeCommands(program, io);
   addWorkloadCommands(program, io);
 
   program
@@ -162,20 +174,6 @@ function parsePortRange(value: string): { min: number; max: number } {
   if (!m || min < 1 || max > 65535 || min > max)
     throw new InvalidArgumentError('use <min>-<max> with 1 <= min <= max <= 65535, e.g. 20000-30000.');
   return { min, max };
-}
-
-/** Resolves on SIGINT/SIGTERM (or when the injected signal aborts, for in-process callers). */
-function waitForSignal(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 function formatVersion(output: string): string {

@@ -22,6 +22,8 @@ export interface UpOptions {
   log: (line: string) => void;
   /** Ports the in-memory backend gives workload cluster endpoints (default 20000-30000, upstream's range). */
   workloadPorts?: { min: number; max: number };
+  /** Serve the controllers' Prometheus `/metrics` on this port of `host` (0 picks a free one); off when unset. */
+  metricsPort?: number;
 }
 
 export interface RunningManagementPlane {
@@ -68,7 +70,13 @@ export async function up(options: UpOptions): Promise<RunningManagementPlane> {
   let controllers: { manager: Manager; stop: AbortController; running: Promise<void> } | undefined;
   let devProvider: DevProvider | undefined;
   if (!options.noControllers) {
-    const manager = new Manager({ kubeconfigPath: apiServer.paths.kubeconfig, fieldManager: FIELD_MANAGER });
+    const manager = new Manager({
+      kubeconfigPath: apiServer.paths.kubeconfig,
+      fieldManager: FIELD_MANAGER,
+      ...(options.metricsPort !== undefined
+        ? { metricsBindAddress: { host: options.host, port: options.metricsPort } }
+        : {}),
+    });
     ({ devProvider } = setupAllControllers(manager, {
       devProvider: {
         inMemory: {
@@ -82,6 +90,10 @@ export async function up(options: UpOptions): Promise<RunningManagementPlane> {
     const stop = new AbortController();
     const running = manager.start(stop.signal);
     controllers = { manager, stop, running };
+    // The metrics listener binds inside start(); the ready line names its address, so wait for it.
+    if (options.metricsPort !== undefined) {
+      for (let i = 0; i < 200 && !manager.metricsUrl; i++) await new Promise((r) => setTimeout(r, 10));
+    }
     void running.catch((err: unknown) =>
       options.log(`capi: controllers stopped: ${err instanceof Error ? err.message : JSON.stringify(err)}`),
     );
@@ -89,7 +101,8 @@ export async function up(options: UpOptions): Promise<RunningManagementPlane> {
   const seconds = ((Date.now() - started) / 1000).toFixed(2);
   options.log(
     `capi management plane ready at ${apiServer.url} in ${seconds}s (${apiServer.objectCount} objects, revision ${apiServer.revision}; ` +
-      `${describeCrds(crds)}${devProvider ? `; ${describeControllers(devProvider)}` : ''}); ` +
+      `${describeCrds(crds)}${devProvider ? `; ${describeControllers(devProvider)}` : ''}` +
+      `${controllers?.manager.metricsUrl ? `; metrics: ${controllers.manager.metricsUrl}/metrics` : ''}); ` +
       `kubeconfig: ${apiServer.paths.kubeconfig} — try: kubectl --kubeconfig ${apiServer.paths.kubeconfig} get namespaces`,
   );
   return {

@@ -19,14 +19,16 @@ export async function startCapiUp(
   dataDir: string,
   extraArgs: string[] = [],
   timeoutMs = 30_000,
+  options: { command?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CapiUpProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', CLI, 'up', '--data-dir', dataDir, '--port', '0', ...extraArgs],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  // The source through tsx by default; `command` runs another launcher (`npx capi`, as users do).
+  const [cmd, ...prefix] = options.command ?? [process.execPath, '--import', 'tsx', CLI];
+  const child = spawn(cmd!, [...prefix, 'up', '--data-dir', dataDir, '--port', '0', ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.env ? { env: options.env } : {}),
+    // npx runs the binary as its child: a process group lets SIGKILL reach both.
+    detached: options.command !== undefined,
+  });
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
