@@ -36,6 +36,13 @@ export interface DevClusterBackend {
   readonly name: string;
   reconcileNormal(scope: DevClusterScope): Promise<Result | undefined>;
   reconcileDelete(scope: DevClusterScope): Promise<DeleteOutcome>;
+  /** Told of every DevCluster seen with its Cluster (paused or not), so `release` knows what it held. */
+  observe?(scope: DevClusterScope): void;
+  /**
+   * The DevCluster `namespace/name` is gone from the API without its deletion having run here (moved to another
+   * management plane, or its finalizer removed by hand): let go of what this process holds for it.
+   */
+  release?(devCluster: { namespace: string; name: string }): Promise<void>;
 }
 
 /**

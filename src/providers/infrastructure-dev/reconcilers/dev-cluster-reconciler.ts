@@ -13,7 +13,7 @@ import { CommonCondition } from '../../../core/api/v1beta2/well-known.js';
 import type { DevCluster } from '../api/dev-cluster-types.js';
 import { API_VERSION } from '../api/group.js';
 import { DevClusterConditionType, DevClusterFinalizer, DevClusterReadyReason } from '../api/well-known.js';
-import type { DevClusterBackend } from './backend.js';
+import { backendNameOf, type DevClusterBackend } from './backend.js';
 import { ClusterType, getIfExists, ownerOf, type Stored } from './owners.js';
 import { errorText, pickBackend, reconcileWithFinalizer, recordFailure } from './reconcile-support.js';
 import { withPatch } from '../../../controller-runtime/helpers/with-patch.js';
@@ -52,12 +52,20 @@ export class DevClusterReconciler implements Reconciler {
       request.namespace,
       request.name,
     );
-    if (!devCluster) return undefined;
+    if (!devCluster) {
+      // Gone without our deletion running here (moved away, finalizer removed): free what this process holds.
+      for (const backend of Object.values(this.#o.backends)) {
+        await backend?.release?.({ namespace: request.namespace ?? '', name: request.name });
+      }
+      return undefined;
+    }
     const cluster = await ownerOf<Stored<Cluster>>(client, devCluster, ClusterType);
     if (!cluster) {
       log.info('waiting for the Cluster controller to set the owner reference');
       return undefined;
     }
+    const observed = this.#o.backends[backendNameOf(devCluster) ?? ''];
+    observed?.observe?.({ cluster, devCluster, log });
     return withPatch(
       client,
       devCluster,

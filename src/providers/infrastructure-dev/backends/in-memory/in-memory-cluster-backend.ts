@@ -27,9 +27,32 @@ export const workloadKeyOf = (scope: Pick<DevClusterScope, 'cluster'>): string =
 export class InMemoryClusterBackend implements DevClusterBackend {
   readonly name = 'inMemory';
   readonly #o: InMemoryBackendOptions;
+  /** DevCluster `namespace/name` → the workload key it holds, for `release`. */
+  readonly #held = new Map<string, string>();
 
   constructor(options: InMemoryBackendOptions) {
     this.#o = options;
+  }
+
+  observe({ cluster, devCluster }: DevClusterScope): void {
+    this.#held.set(
+      `${devCluster.metadata.namespace ?? ''}/${devCluster.metadata.name ?? ''}`,
+      workloadKeyOf({ cluster }),
+    );
+  }
+
+  /**
+   * The DevCluster left this management plane without its deletion (a move strips its finalizer): stop the
+   * workload cluster's API server, close the listener so the plane it moved to can bind the advertised port,
+   * and forget it. Unless another DevCluster still holds the same workload cluster.
+   */
+  async release(devCluster: { namespace: string; name: string }): Promise<void> {
+    const id = `${devCluster.namespace}/${devCluster.name}`;
+    const key = this.#held.get(id);
+    if (key === undefined) return;
+    this.#held.delete(id);
+    if ([...this.#held.values()].includes(key)) return;
+    await this.#o.cloud.delete(key);
   }
 
   async reconcileNormal({ cluster, devCluster }: DevClusterScope): Promise<Result | undefined> {
