@@ -242,3 +242,51 @@ describe('Informer against the embedded API server', () => {
     await cache.stopped();
   });
 });
+
+describe('Informer when the server behind its address is replaced', () => {
+  it('relists when its resourceVersion is newer than the new server has, as client-go does', async () => {
+    // Two servers with the same certificates: the second stands for a restored or moved one at the same address.
+    const first = await startTestApiServer({ namespaces: ['moved'] });
+    const second = await startTestApiServer({ namespaces: ['moved'], pkiFrom: first.dataDir });
+    const proxy = await TcpProxy.start(Number(new URL(first.server.url).port));
+    const client = new KubeClient(
+      { ...first.client.config, server: `https://127.0.0.1:${proxy.port}` },
+      { metrics: metricsFor(new Registry()) },
+    );
+    const abort = new AbortController();
+    try {
+      // The first server is further along, so the informer's resourceVersion is one the second never reached.
+      for (let i = 0; i < 30; i++) {
+        await first.client.create({ ...CONFIG_MAP, metadata: { name: `old-${i}`, namespace: 'moved' } });
+      }
+      await second.client.create({ ...CONFIG_MAP, metadata: { name: 'new-0', namespace: 'moved' } });
+      const informer = new Informer<ConfigMap>({
+        type: CONFIG_MAP,
+        client,
+        namespace: 'moved',
+        backoff: new Backoff({ initialMs: 50, maxMs: 200 }),
+      });
+      const running = informer.run(abort.signal);
+      assert.ok(await informer.waitForSync());
+      assert.equal(informer.store.size, 30);
+
+      proxy.retarget(Number(new URL(second.server.url).port));
+      proxy.cut();
+      await eventually(
+        () => informer.store.size === 1 && informer.store.values().next().value?.metadata.name === 'new-0',
+        'the informer to show the new server',
+      );
+      // And it keeps watching there.
+      await second.client.create({ ...CONFIG_MAP, metadata: { name: 'new-1', namespace: 'moved' } });
+      await eventually(() => informer.store.size === 2, 'the next object of the new server');
+      abort.abort();
+      await running;
+    } finally {
+      abort.abort();
+      client.close();
+      await proxy.close();
+      await second.stop();
+      await first.stop();
+    }
+  });
+});

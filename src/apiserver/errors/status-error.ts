@@ -143,4 +143,13 @@ export const statusErrors = {
     }),
   timeout: (message: string, retryAfterSeconds?: number): StatusError =>
     new StatusError(504, 'Timeout', message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  /**
+   * A list or watch asked for a revision this store has not reached (a client that talked to another server
+   * with the same address before). The cause lets clients tell it from other timeouts: client-go relists.
+   */
+  tooLargeResourceVersion: (requested: number, current: number): StatusError =>
+    new StatusError(504, 'Timeout', `Too large resource version: ${requested}, current: ${current}`, {
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds: 1,
+    }),
 };

@@ -223,7 +223,7 @@ export class GenericRegistry {
           );
         throw statusErrors.expired('The resourceVersion for the provided list is too old.');
       }
-      if (err instanceof StoreFutureRevisionError) throw tooLargeResourceVersion(err.requested, err.current);
+      if (err instanceof StoreFutureRevisionError) throw statusErrors.tooLargeResourceVersion(err.requested, err.current);
       throw err;
     }
     const result: ListResult = { items, resourceVersion: String(snapshot ?? this.store.currentRevision) };
@@ -240,7 +240,7 @@ export class GenericRegistry {
   async #waitForRevision(rv: number): Promise<void> {
     const deadline = Date.now() + 3000;
     while (this.store.currentRevision < rv) {
-      if (Date.now() > deadline) throw tooLargeResourceVersion(rv, this.store.currentRevision);
+      if (Date.now() > deadline) throw statusErrors.tooLargeResourceVersion(rv, this.store.currentRevision);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -960,13 +960,6 @@ export function parseResourceVersion(rv: string): number {
       fieldErrors.invalid('resourceVersion', rv, 'must be a non-negative integer'),
     ]);
   return Number(rv);
-}
-
-function tooLargeResourceVersion(requested: number, current: number): StatusError {
-  return new StatusError(504, 'Timeout', `Too large resource version: ${requested}, current: ${current}`, {
-    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
-    retryAfterSeconds: 1,
-  });
 }
 
 function encodeContinue(rv: number, start: string): string {

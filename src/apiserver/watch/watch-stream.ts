@@ -69,8 +69,7 @@ export class WatchStream {
       from = parseResourceVersion(rv);
       if (from > store.currentRevision) {
         this.#fail(
-          statusErrors.timeout(`Too large resource version: ${from}, current: ${store.currentRevision}`, 1)
-            .status,
+          statusErrors.tooLargeResourceVersion(from, store.currentRevision).status,
         );
         return;
       }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { KubeObject, TypeRef } from '../api/object.js';
 import type { LabelSelectorInput, ObjectList, Reader, Watcher } from '../client/client.js';
-import { apiErrorFromStatus, GoneError, isGone } from '../client/errors.js';
+import { apiErrorFromStatus, GoneError, isGone, isResourceVersionTooLarge } from '../client/errors.js';
 import { silentLogger } from '../log/logger.js';
 import { Backoff } from './backoff.js';
 import { type IndexFunc, IndexedStore, storeKeyOf } from './indexed-store.js';
@@ -172,6 +172,14 @@ export class Informer<T extends KubeObject = KubeObject> {
           if (signal.aborted) break;
           if (isGone(err)) {
             this.#log.info({ resourceVersion: this.#resourceVersion }, 'resourceVersion too old; relisting');
+            needList = true;
+            continue;
+          }
+          if (isResourceVersionTooLarge(err)) {
+            this.#log.info(
+              { resourceVersion: this.#resourceVersion },
+              'resourceVersion newer than the server has (a different server); relisting',
+            );
             needList = true;
             continue;
           }

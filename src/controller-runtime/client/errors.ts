@@ -145,6 +145,12 @@ export const isTooManyRequests = (err: unknown): err is TooManyRequestsError =>
   err instanceof TooManyRequestsError;
 export const isForbidden = (err: unknown): err is ForbiddenError => err instanceof ForbiddenError;
 export const isTransportError = (err: unknown): err is TransportError => err instanceof TransportError;
+/**
+ * The server has not reached the resourceVersion asked for: the client's version came from another server
+ * (restored, replaced, or a different one behind the same address). Like client-go's reflector, relist.
+ */
+export const isResourceVersionTooLarge = (err: unknown): boolean =>
+  err instanceof ApiError && err.causes.some((c) => c.reason === 'ResourceVersionTooLarge');
 export const isNoKindMatch = (err: unknown): err is NoKindMatchError => err instanceof NoKindMatchError;
 /** Not found, or the kind itself is not served (CRD not installed yet): both mean "nothing there". */
 export const isNotFoundOrNoKind = (err: unknown): boolean => isNotFound(err) || isNoKindMatch(err);

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -33,11 +33,15 @@ export async function startTestApiServer(
     namespaces?: string[];
     /** Install the Widget CRD (test/e2e/fixtures/widget.ts) and wait until it is served. */
     widgets?: boolean;
+    /** Serve with the PKI (CA, serving and client certificates) of this data directory: a twin server. */
+    pkiFrom?: string;
     /** In-process admission plug-ins (what webhooks are on a real cluster). */
     admissionPlugins?: EmbeddedApiServerOptions['admissionPlugins'];
   } = {},
 ): Promise<TestApiServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'capi-cr-'));
+  if (options.pkiFrom)
+    await cp(path.join(options.pkiFrom, 'pki'), path.join(dataDir, 'pki'), { recursive: true });
   const server = await startEmbeddedApiServer({
     dataDir,
     host: '127.0.0.1',

@@ -8,6 +8,7 @@ export class TcpProxy {
   readonly #server: net.Server;
   readonly #sockets = new Set<net.Socket>();
   #blocked = false;
+  #targetPort = 0;
   port = 0;
 
   private constructor(server: net.Server) {
@@ -21,7 +22,7 @@ export class TcpProxy {
           client.destroy();
           return;
         }
-        const upstream = net.connect(targetPort, targetHost);
+        const upstream = net.connect(proxy.#targetPort, targetHost);
         for (const s of [client, upstream]) {
           proxy.#sockets.add(s);
           s.on('close', () => proxy.#sockets.delete(s));
@@ -34,6 +35,7 @@ export class TcpProxy {
         upstream.pipe(client);
       }),
     );
+    proxy.#targetPort = targetPort;
     await new Promise<void>((resolve) => proxy.#server.listen(0, '127.0.0.1', resolve));
     proxy.port = (proxy.#server.address() as net.AddressInfo).port;
     return proxy;
@@ -43,6 +45,11 @@ export class TcpProxy {
   cut(block = false): void {
     this.#blocked = block;
     for (const s of this.#sockets) s.destroy();
+  }
+
+  /** New connections go to another server from now on (as when a load balancer's backend is replaced). */
+  retarget(targetPort: number): void {
+    this.#targetPort = targetPort;
   }
 
   unblock(): void {
