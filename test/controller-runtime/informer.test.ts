@@ -273,7 +273,7 @@ describe('Informer when the server behind its address is replaced', () => {
       proxy.retarget(Number(new URL(second.server.url).port));
       proxy.cut();
       await eventually(
-        () => informer.store.size === 1 && informer.store.values().next().value?.metadata.name === 'new-0',
+        () => informer.store.size === 1 && [...informer.store.values()][0]?.metadata.name === 'new-0',
         'the informer to show the new server',
       );
       // And it keeps watching there.
