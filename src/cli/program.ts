@@ -14,6 +14,7 @@ import { COMPLETION_SHELLS, type CompletionShell, completionScript } from './com
 import { addDescribeCommands } from './commands/cluster-commands.js';
 import { addGenerateCommands } from './commands/generate-commands.js';
 import { addManagementCommands } from './commands/management-commands.js';
+import { addMoveCommand } from './commands/move-command.js';
 import { addWorkloadCommands } from './commands/workload-commands.js';
 import { crdsToYaml } from './crds-yaml.js';
 import { describeError } from './describe-error.js';
@@ -144,6 +145,7 @@ export function buildProgram(io: CliIo): Command {
   addGenerateCommands(program, io);
   addDescribeCommands(program, io);
   addWorkloadCommands(program, io);
+  addMoveCommand(program, io);
 
   program
     .command('completion')
