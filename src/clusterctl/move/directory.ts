@@ -6,20 +6,14 @@ import type { Client } from '../../controller-runtime/client/client.js';
 import { isNoKindMatch, isNotFound } from '../../controller-runtime/client/errors.js';
 import { writeFileAtomic } from '../../pki/atomic-file.js';
 import { ClusterNotProvisionedError, MoveDirectoryError } from './errors.js';
-import {
-  CLUSTER,
-  describeObject,
-  discoveryTypes,
-  isClusterClass,
-  ObjectGraph,
-  readObjects,
-} from './object-graph.js';
+import { CLUSTER, describeObject, discoveryTypes, isClusterClass, ObjectGraph } from './object-graph.js';
 import { beforeWrite, type MoveHooks, report } from './progress.js';
 import {
   pauseCluster,
   pauseClusterClass,
   provisioningProblems,
   resumeOnSource,
+  sourceReader,
   waitUntilUnblocked,
   type WaitOptions,
 } from './source-ops.js';
@@ -83,17 +77,7 @@ function backupOf(obj: KubeObject): KubeObject {
 export async function moveToDirectory(options: MoveToDirectoryOptions): Promise<DirectoryResult> {
   const { from, namespace, signal } = options;
   const hooks: MoveHooks = options;
-  report(
-    hooks,
-    'discover',
-    `discovering Cluster API objects${namespace ? ` in namespace ${namespace}` : ''}`,
-  );
-  const types = await discoveryTypes(from, signal);
-  const read = async (): Promise<ObjectGraph> =>
-    new ObjectGraph(
-      await readObjects(from, types, { ...(namespace ? { namespace } : {}), ...(signal ? { signal } : {}) }),
-      types,
-    );
+  const read = await sourceReader(from, namespace, hooks);
   let graph = await read();
   const moved = new Set(
     graph

@@ -2,15 +2,7 @@ import type { KubeObject } from '../../controller-runtime/api/object.js';
 import type { Client, Reader } from '../../controller-runtime/client/client.js';
 import { isNotFoundOrNoKind } from '../../controller-runtime/client/errors.js';
 import { ClusterNotProvisionedError, MoveStateError, MoveTargetMismatchError } from './errors.js';
-import {
-  CLUSTER,
-  describeObject,
-  discoveryTypes,
-  isClusterClass,
-  ObjectGraph,
-  readObjects,
-  type GraphNode,
-} from './object-graph.js';
+import { CLUSTER, describeObject, isClusterClass, type ObjectGraph, type GraphNode } from './object-graph.js';
 import { beforeWrite, type MoveHooks, report } from './progress.js';
 import {
   deleteFromSource,
@@ -18,6 +10,7 @@ import {
   pauseClusterClass,
   provisioningProblems,
   resumeOnSource,
+  sourceReader,
   waitUntilUnblocked,
   type WaitOptions,
 } from './source-ops.js';
@@ -90,17 +83,7 @@ async function listClusters(
 export async function moveClusters(options: MoveOptions): Promise<MoveResult> {
   const { from, to, namespace, signal } = options;
   const hooks: MoveHooks = options;
-  report(
-    hooks,
-    'discover',
-    `discovering Cluster API objects${namespace ? ` in namespace ${namespace}` : ''}`,
-  );
-  const types = await discoveryTypes(from, signal);
-  const read = async (): Promise<ObjectGraph> =>
-    new ObjectGraph(
-      await readObjects(from, types, { ...(namespace ? { namespace } : {}), ...(signal ? { signal } : {}) }),
-      types,
-    );
+  const read = await sourceReader(from, namespace, hooks);
   let graph = await read();
   const target = await managementPlaneId(to, signal);
 

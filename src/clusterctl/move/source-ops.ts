@@ -4,7 +4,7 @@ import type { Client } from '../../controller-runtime/client/client.js';
 import { isNotFound } from '../../controller-runtime/client/errors.js';
 import { Annotation } from '../../core/api/v1beta2/well-known.js';
 import { BlockMoveTimeoutError, type NotReadyCluster } from './errors.js';
-import { describeObject, isCluster, type ObjectGraph } from './object-graph.js';
+import { describeObject, discoveryTypes, isCluster, ObjectGraph, readObjects } from './object-graph.js';
 import { beforeWrite, type MoveHooks, report } from './progress.js';
 import { keyOf, stepName, wasPaused } from './target-copy.js';
 import { ClusterctlAnnotation, MoveAnnotation, MoveState } from './well-known.js';
@@ -19,6 +19,29 @@ interface ClusterShape {
  * initialized, and each of its Machines has a Node. Then nothing is waiting on a long-running reconcile, and
  * pausing the Cluster stops all work on it. Nor is anything of it being deleted (a copy would bring it back).
  */
+/**
+ * Finds the kinds to move on the source and returns a function that reads their objects as a graph (again after
+ * every pause, so the graph is what the paused source holds).
+ */
+export async function sourceReader(
+  from: Client,
+  namespace: string | undefined,
+  hooks: MoveHooks,
+): Promise<() => Promise<ObjectGraph>> {
+  const { signal } = hooks;
+  report(
+    hooks,
+    'discover',
+    `discovering Cluster API objects${namespace ? ` in namespace ${namespace}` : ''}`,
+  );
+  const types = await discoveryTypes(from, signal);
+  return async () =>
+    new ObjectGraph(
+      await readObjects(from, types, { ...(namespace ? { namespace } : {}), ...(signal ? { signal } : {}) }),
+      types,
+    );
+}
+
 export function provisioningProblems(graph: ObjectGraph, clusterUids: Iterable<string>): NotReadyCluster[] {
   const problems: NotReadyCluster[] = [];
   for (const uid of clusterUids) {
