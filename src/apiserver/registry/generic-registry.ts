@@ -223,7 +223,8 @@ export class GenericRegistry {
           );
         throw statusErrors.expired('The resourceVersion for the provided list is too old.');
       }
-      if (err instanceof StoreFutureRevisionError) throw statusErrors.tooLargeResourceVersion(err.requested, err.current);
+      if (err instanceof StoreFutureRevisionError)
+        throw statusErrors.tooLargeResourceVersion(err.requested, err.current);
       throw err;
     }
     const result: ListResult = { items, resourceVersion: String(snapshot ?? this.store.currentRevision) };

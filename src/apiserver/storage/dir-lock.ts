@@ -78,7 +78,8 @@ export async function lockDirectory(dir: string): Promise<DirLock> {
         throw err;
       }
       const owner = await ownerOf(file);
-      if (owner && owner.pid !== process.pid && isLiveOwner(owner)) throw new StoreLockedError(key, owner.pid);
+      if (owner && owner.pid !== process.pid && isLiveOwner(owner))
+        throw new StoreLockedError(key, owner.pid);
       await rm(file, { force: true });
     }
   }

@@ -68,9 +68,7 @@ export class WatchStream {
     } else {
       from = parseResourceVersion(rv);
       if (from > store.currentRevision) {
-        this.#fail(
-          statusErrors.tooLargeResourceVersion(from, store.currentRevision).status,
-        );
+        this.#fail(statusErrors.tooLargeResourceVersion(from, store.currentRevision).status);
         return;
       }
     }
