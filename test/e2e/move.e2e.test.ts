@@ -28,10 +28,14 @@ interface MoveRun {
  */
 function runMove(env: NodeJS.ProcessEnv, target: string, killAt?: RegExp): Promise<MoveRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'move', '--to-kubeconfig', target], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', CLI, 'move', '--to-kubeconfig', target, '--verbose'],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

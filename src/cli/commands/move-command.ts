@@ -43,13 +43,17 @@ export function addMoveCommand(program: Command, io: CliIo): void {
         parseDuration,
         5 * 60_000,
       ),
-  ).action(async (flags: MoveFlags) => {
+  ).action(async (flags: MoveFlags, command: Command) => {
+    const verbose = command.optsWithGlobals<{ verbose?: boolean }>().verbose === true;
     const targets = [flags.toKubeconfig, flags.toDirectory, flags.fromDirectory].filter(Boolean).length;
     if (targets !== 1) {
       throw new UsageError('give exactly one of --to-kubeconfig, --to-directory or --from-directory');
     }
     const hooks = {
-      onProgress: (event: MoveProgress) => io.stderr(`${event.phase}: ${event.message}\n`),
+      // Each object handled is a line only with --verbose; phases always are.
+      onProgress: (event: MoveProgress) => {
+        if (verbose || !event.perObject) io.stderr(`${event.phase}: ${event.message}\n`);
+      },
       ...(io.signal ? { signal: io.signal } : {}),
     };
     const wait = { blockMoveTimeoutMs: flags.blockMoveTimeout };

@@ -7,7 +7,7 @@ import { isNoKindMatch, isNotFound } from '../../controller-runtime/client/error
 import { writeFileAtomic } from '../../pki/atomic-file.js';
 import { ClusterNotProvisionedError, MoveDirectoryError } from './errors.js';
 import { CLUSTER, describeObject, discoveryTypes, isClusterClass, ObjectGraph } from './object-graph.js';
-import { beforeWrite, type MoveHooks, report } from './progress.js';
+import { beforeWrite, type MoveHooks, report, reportObject } from './progress.js';
 import {
   pauseCluster,
   pauseClusterClass,
@@ -115,7 +115,7 @@ export async function moveToDirectory(options: MoveToDirectoryOptions): Promise<
       ...(signal ? { signal } : {}),
     });
     files.push(file);
-    report(hooks, 'write', `wrote ${describeObject(n.obj)} to ${file}`);
+    reportObject(hooks, 'write', `wrote ${describeObject(n.obj)} to ${file}`);
   }
 
   for (const c of graph.clusters().filter((x) => !moved.has(x.uid))) await resumeOnSource(from, c.obj, hooks);

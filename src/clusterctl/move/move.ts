@@ -264,6 +264,7 @@ async function deleteClusterObjects(
 ): Promise<number> {
   let deleted = 0;
   const objects = graph.objectsOf(cluster.uid).filter((n) => n.uid !== cluster.uid);
+  report(hooks, 'delete', `deleting Cluster ${keyOf(cluster.obj)} and its objects from the source`);
   const sharedWithPending = (n: GraphNode): boolean =>
     [...n.clusters].some(
       (u) => u !== cluster.uid && stateOf(graph.get(u)?.obj ?? { metadata: {} }) !== MoveState.Moved,

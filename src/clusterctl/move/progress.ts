@@ -16,6 +16,8 @@ export type MovePhase =
 export interface MoveProgress {
   phase: MovePhase;
   message: string;
+  /** One object handled (created, found, deleted, written): detail a person asks for with `--verbose`. */
+  perObject?: boolean;
 }
 
 /** What every move operation takes besides its endpoints. */
@@ -38,4 +40,9 @@ export async function beforeWrite(hooks: MoveHooks, step: string): Promise<void>
 
 export function report(hooks: MoveHooks, phase: MovePhase, message: string): void {
   hooks.onProgress?.({ phase, message });
+}
+
+/** `report` for one object handled. */
+export function reportObject(hooks: MoveHooks, phase: MovePhase, message: string): void {
+  hooks.onProgress?.({ phase, message, perObject: true });
 }

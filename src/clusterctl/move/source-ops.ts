@@ -5,7 +5,7 @@ import { isNotFound } from '../../controller-runtime/client/errors.js';
 import { Annotation } from '../../core/api/v1beta2/well-known.js';
 import { BlockMoveTimeoutError, type NotReadyCluster } from './errors.js';
 import { describeObject, discoveryTypes, isCluster, ObjectGraph, readObjects } from './object-graph.js';
-import { beforeWrite, type MoveHooks, report } from './progress.js';
+import { beforeWrite, type MoveHooks, report, reportObject } from './progress.js';
 import { keyOf, stepName, wasPaused } from './target-copy.js';
 import { ClusterctlAnnotation, MoveAnnotation, MoveState } from './well-known.js';
 
@@ -232,6 +232,6 @@ export async function deleteFromSource(from: Client, obj: KubeObject, hooks: Mov
       throw err;
     }
   }
-  report(hooks, 'delete', `deleted ${describeObject(obj)} from the source`);
+  reportObject(hooks, 'delete', `deleted ${describeObject(obj)} from the source`);
   return true;
 }

@@ -6,7 +6,7 @@ import { isAlreadyExists, isConflict, isNotFound } from '../../controller-runtim
 import { Annotation } from '../../core/api/v1beta2/well-known.js';
 import { MoveConflictError } from './errors.js';
 import { describeObject, isCluster, isClusterClass, type GraphNode } from './object-graph.js';
-import { beforeWrite, type MoveHooks, report } from './progress.js';
+import { beforeWrite, type MoveHooks, report, reportObject } from './progress.js';
 import { MoveAnnotation } from './well-known.js';
 
 /** `Kind/namespace/name`: how steps name an object. */
@@ -86,7 +86,7 @@ export class TargetCopier {
       await beforeWrite(this.#hooks, `create:${stepName(node.obj)}`);
       copy = await this.#to.create(body, this.#signal());
       this.stats.created++;
-      report(this.#hooks, 'create', `created ${describeObject(node.obj)}`);
+      reportObject(this.#hooks, 'create', `created ${describeObject(node.obj)}`);
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       copy = await this.#to.get(node.type, {
@@ -101,7 +101,7 @@ export class TargetCopier {
         );
       }
       this.stats.reused++;
-      report(this.#hooks, 'create', `found ${describeObject(node.obj)} (copied before)`);
+      reportObject(this.#hooks, 'create', `found ${describeObject(node.obj)} (copied before)`);
     }
     this.uids.set(node.uid, copy.metadata.uid!);
     const status = node.obj.status;
