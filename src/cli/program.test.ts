@@ -95,7 +95,7 @@ describe('capi CLI', () => {
       assert.equal(res.status, 0, res.stderr);
       return res.stdout.trim().split(' ');
     };
-    assert.deepEqual(complete('capi', 'get', ''), ['kubeconfig', '--help']);
+    assert.deepEqual(complete('capi', 'get', ''), ['kubeconfig', 'clusters', '--help']);
     assert.deepEqual(complete('capi', 'rollout', ''), ['restart', 'pause', 'resume', '--help']);
     assert.ok(complete('capi', 'delete', 'cluster', 'demo', '--w').includes('--wait'));
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { deleteCluster, DeleteTimeoutError } from '../../src/clusterctl/delete-cluster.js';
 import { ClusterNotFoundError } from '../../src/clusterctl/errors.js';
+import { getClusters } from '../../src/clusterctl/get-clusters.js';
 import { getKubeconfig, KubeconfigNotReadyError } from '../../src/clusterctl/get-kubeconfig.js';
 import { rollout, RolloutError } from '../../src/clusterctl/rollout.js';
 import type { KubeObject } from '../../src/controller-runtime/api/object.js';
@@ -181,5 +182,65 @@ describe('capi get kubeconfig, rollout and delete cluster against an API server'
     const result = await waiting;
     assert.equal(result.waited, true);
     assert.match(lines[0] ?? '', /^deleting cluster c2: 1 Cluster, 1 MachineDeployment left/);
+  });
+
+  it('lists clusters as an aligned table: available, control plane and workers available/desired, phase, age', async () => {
+    await api.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fleet' } });
+    const up = await api.client.create({
+      ...cluster('prod'),
+      metadata: { name: 'prod', namespace: 'fleet' },
+    });
+    await api.client.updateStatus({
+      ...up,
+      status: {
+        phase: 'Provisioned',
+        conditions: [
+          {
+            type: 'Available',
+            status: 'True',
+            reason: 'Available',
+            message: '',
+            lastTransitionTime: '2030-01-01T00:00:00Z',
+          },
+        ],
+        controlPlane: { desiredReplicas: 3, replicas: 3, availableReplicas: 3 },
+        workers: { desiredReplicas: 10, replicas: 10, availableReplicas: 9 },
+      },
+    });
+    const stuck = await api.client.create({
+      ...cluster('staging-eu'),
+      metadata: { name: 'staging-eu', namespace: 'fleet' },
+    });
+    await api.client.updateStatus({
+      ...stuck,
+      status: {
+        phase: 'Provisioning',
+        conditions: [
+          {
+            type: 'Available',
+            status: 'False',
+            reason: 'NotAvailable',
+            message: 'x',
+            lastTransitionTime: '2030-01-01T00:00:00Z',
+          },
+        ],
+      },
+    });
+    const now = new Date(Date.parse(up.metadata.creationTimestamp ?? '') + 3 * 60_000);
+    const table = await getClusters(api.client, { namespace: 'fleet', color: false, now });
+    assert.equal(
+      table,
+      [
+        'NAME         AVAILABLE              CONTROL PLANE   WORKERS   PHASE          AGE',
+        'prod         True                   3/3             9/10      Provisioned    3m',
+        'staging-eu   False (NotAvailable)   -               -         Provisioning   3m',
+        '',
+      ].join('\n'),
+    );
+    assert.match(await getClusters(api.client, { color: false, now }), /^NAMESPACE\s+NAME\s+AVAILABLE/);
+    assert.equal(
+      await getClusters(api.client, { namespace: 'empty', color: false }),
+      'No clusters in namespace "empty".\n',
+    );
   });
 });

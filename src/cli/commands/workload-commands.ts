@@ -1,8 +1,15 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { deleteCluster } from '../../clusterctl/delete-cluster.js';
+import { getClusters } from '../../clusterctl/get-clusters.js';
 import { getKubeconfig } from '../../clusterctl/get-kubeconfig.js';
 import { rollout, type RolloutAction } from '../../clusterctl/rollout.js';
-import { type CliIo, type ConnectionFlags, withConnectionOptions, withManagementPlane } from '../cli-io.js';
+import {
+  type CliIo,
+  colorFor,
+  type ConnectionFlags,
+  withConnectionOptions,
+  withManagementPlane,
+} from '../cli-io.js';
 
 /** `capi get kubeconfig`, `capi delete cluster`, `capi rollout restart|pause|resume`. */
 export function addWorkloadCommands(program: Command, io: CliIo): void {
@@ -16,6 +23,25 @@ export function addWorkloadCommands(program: Command, io: CliIo): void {
     io.stdout(
       await withManagementPlane(io, flags, (plane, namespace) =>
         getKubeconfig(plane.client, { namespace, name }),
+      ),
+    );
+  });
+
+  withConnectionOptions(
+    get
+      .command('clusters')
+      .description(
+        'list workload clusters: available, control plane and workers available/desired, phase, age',
+      )
+      .option('-A, --all-namespaces', 'clusters of every namespace')
+      .option('--no-color', 'never colour the output'),
+  ).action(async (flags: ConnectionFlags & { allNamespaces?: boolean; color?: boolean }) => {
+    io.stdout(
+      await withManagementPlane(io, flags, (plane, namespace) =>
+        getClusters(plane.client, {
+          ...(flags.allNamespaces ? {} : { namespace }),
+          color: colorFor(io, flags.color === false ? false : undefined),
+        }),
       ),
     );
   });
