@@ -186,7 +186,7 @@ describe('capi get kubeconfig, rollout and delete cluster against an API server'
 
   it('lists clusters as an aligned table: available, control plane and workers available/desired, phase, age', async () => {
     await api.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fleet' } });
-    const up = await api.client.create({
+    const up: KubeObject = await api.client.create({
       ...cluster('prod'),
       metadata: { name: 'prod', namespace: 'fleet' },
     });
