@@ -61,6 +61,8 @@ export async function installCrds(
     options.timeoutMs ?? 30_000,
     options.signal,
   );
+  // The new kinds are served now; a lookup made before they were (an "is it installed?" probe) must not linger.
+  if (result.created.length > 0 || result.updated.length > 0) client.resetDiscovery?.();
   return result;
 }
 

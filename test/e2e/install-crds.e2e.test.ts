@@ -118,6 +118,25 @@ describe('installing the Cluster API CRDs', () => {
   );
 });
 
+describe('installing CRDs through a client that looked for them first', () => {
+  it('lets that client use the new kinds at once', async () => {
+    const api = await startTestApiServer();
+    try {
+      const client = api.newClient();
+      const cluster = { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'Cluster' } as const;
+      // "Is it installed?" before installing: discovery says no, and the client remembers that briefly.
+      await assert.rejects(
+        client.list(cluster),
+        (err: unknown) => (err as Error).name === 'NoKindMatchError',
+      );
+      await installCrds(client, clusterApiCrds());
+      assert.deepEqual((await client.list(cluster)).items, []);
+    } finally {
+      await api.stop();
+    }
+  });
+});
+
 describe('capi up', () => {
   it('installs the CRDs before it reports ready, and finds them unchanged on restart', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'capi-up-crds-'));

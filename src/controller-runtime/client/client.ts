@@ -148,4 +148,10 @@ export interface SubresourceWriter {
 }
 
 /** Everything a reconciler does against the API. */
-export interface Client extends Reader, Writer {}
+export interface Client extends Reader, Writer {
+  /**
+   * Forgets what API discovery said (which kinds exist), for callers that just installed or changed CRDs: a
+   * kind looked up moments before it existed is otherwise remembered as missing for a short while.
+   */
+  resetDiscovery?(): void;
+}

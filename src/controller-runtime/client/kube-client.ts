@@ -62,6 +62,10 @@ export class KubeClient implements Client, SubresourceWriter, Watcher {
   }
 
   /** `namespaced`, resource name and subresources of a kind. */
+  resetDiscovery(): void {
+    this.mapper.reset();
+  }
+
   mappingFor(type: TypeRef): Promise<RestMapping> {
     return this.mapper.mappingFor(type);
   }
