@@ -7,6 +7,7 @@ import {
 } from '../core/cluster-cache/remote-connection-probe.js';
 import type { FeatureGates } from '../core/api/feature-gates.js';
 import { CoreMetrics } from '../core/metrics/core-metrics.js';
+import { setupClusterClassController } from '../core/reconcilers/cluster-class/setup.js';
 import { setupClusterController } from '../core/reconcilers/cluster/setup.js';
 import { setupMachineDeploymentController } from '../core/reconcilers/machine-deployment/setup.js';
 import { setupMachineHealthCheckController } from '../core/reconcilers/machine-health-check/setup.js';
@@ -34,7 +35,7 @@ export interface CoreControllers {
 
 /**
  * The Cluster API core controllers built so far, on one manager: the cluster cache, the Cluster, Machine,
- * MachineSet, MachineDeployment and MachineHealthCheck controllers, and the SLI metrics. `RemoteConnectionProbe` is computed from the cache's health state, and a
+ * MachineSet, MachineDeployment, MachineHealthCheck and ClusterClass controllers, and the SLI metrics. `RemoteConnectionProbe` is computed from the cache's health state, and a
  * Cluster is looked at again when its probes have failed for the grace period (upstream's
  * `--remote-connection-grace-period`, 50 s).
  */
@@ -79,5 +80,9 @@ export function setupCoreControllers(
   setupMachineHealthCheckController(manager, { workload: clusterCache, metrics });
   setupMachineSetController(manager);
   setupMachineDeploymentController(manager);
+  // RuntimeSDK decides whether external patches' variables must be discovered, as for the webhooks.
+  setupClusterClassController(manager, {
+    featureGates: { ...MANAGEMENT_PLANE_FEATURE_GATES, ...options.featureGates },
+  });
   return { clusterCache, metrics };
 }

@@ -209,6 +209,8 @@ export class Manager {
       }
       if (!stopAll.signal.aborted) {
         const linked = AbortSignal.any([stopAll.signal, leaderStop.signal]);
+        // One listener per leader-elected runnable: a dozen controllers is expected, not a leak.
+        setMaxListeners(0, linked);
         this.#markElected();
         for (const r of this.#runnables) if (r.needLeaderElection !== false) launch(r, linked);
       }
