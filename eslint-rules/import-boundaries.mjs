@@ -19,6 +19,11 @@ export const layers = [
     folder: 'src/core/secret',
     mayImport: ['src/core/secret', 'src/core/api', 'src/controller-runtime', 'src/pki'],
   },
+  // Topology variables reuse the API server's schema validator (ADR 0013): its pure admission surface only.
+  {
+    folder: 'src/core/topology/variables',
+    mayImport: ['src/core', 'src/controller-runtime', 'src/pki', 'src/apiserver/admission/index.js'],
+  },
   // Helpers every Machine-owning controller shares, core's and the providers' (ADR 0010).
   { folder: 'src/core/util', mayImport: ['src/core/util', 'src/core/api', 'src/controller-runtime'] },
   {

@@ -44,6 +44,11 @@ describe('import boundaries (docs/architecture.md)', () => {
     ['src/core/util/machine-versions.ts', '../secret/index.js'],
     ['src/core/util/template-clone.ts', '../../providers/infrastructure-dev/api/dev-machine.js'],
     ['src/providers/control-plane-kubeadm/reconcilers/r.ts', '../../../core/cluster-cache/index.js'],
+    // Only src/core/topology/variables may reuse the admission module, and only through its surface (ADR 0013).
+    ['src/core/webhooks/cluster-webhook.ts', '../../apiserver/admission/index.js'],
+    ['src/core/topology/other/o.ts', '../../../apiserver/admission/index.js'],
+    ['src/core/topology/variables/v.ts', '../../../apiserver/admission/schema-validator.js'],
+    ['src/core/topology/variables/v.ts', '../../../apiserver/http/server.js'],
   ];
   for (const [file, specifier] of forbidden) {
     it(`refuses ${file} importing ${specifier}`, async () => {
@@ -76,6 +81,8 @@ describe('import boundaries (docs/architecture.md)', () => {
     ['src/providers/infrastructure-dev/backends/in-memory/w.ts', '../../../../apiserver/http/server.js'],
     ['src/cli/program.ts', '../providers/infrastructure-dev/api/dev-cluster.js'],
     ['src/main/up.ts', '../apiserver/http/server.js'],
+    ['src/core/topology/variables/v.ts', '../../../apiserver/admission/index.js'],
+    ['src/core/topology/variables/v.ts', '../../webhooks/util/object.js'],
   ];
   for (const [file, specifier] of allowed) {
     it(`allows ${file} importing ${specifier}`, async () => {

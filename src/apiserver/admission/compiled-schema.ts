@@ -48,7 +48,7 @@ export interface CompiledSchema {
   validate(obj: KubeObject, oldObj?: KubeObject): FieldError[];
 }
 
-const BUDGET_MESSAGE =
+export const BUDGET_MESSAGE =
   'validation failed due to running out of cost budget, no further validation rules will be run';
 const BLOCKING: ReadonlySet<FieldError['type']> = new Set([
   'FieldValueNotSupported',
@@ -58,7 +58,8 @@ const BLOCKING: ReadonlySet<FieldError['type']> = new Set([
   'FieldValueTypeInvalid',
 ]);
 
-function hasPatterns(s: JSONSchemaProps | undefined): boolean {
+/** The schema or a schema below it has a `pattern` (validation then runs under the time guard). */
+export function hasPatterns(s: JSONSchemaProps | undefined): boolean {
   if (!s || typeof s !== 'object') return false;
   if (s.pattern) return true;
   const subs: (JSONSchemaProps | undefined)[] = [

@@ -8,6 +8,9 @@ export {
   checkSchema,
   compileSchema,
 } from './compiled-schema.js';
+export { type CompiledValueSchema, type ValueValidationOptions, checkValueSchema } from './value-schema.js';
+export type { FieldError } from '../errors/field-error.js';
+export type { JSONSchemaProps } from '../registry/resource-definition.js';
 export { defaultCustomResourceDefinition, validateCustomResourceDefinition } from './crd-validation.js';
 export { SchemaCompileError, isSchemaCompileError } from './field-errors.js';
 export {

@@ -345,6 +345,8 @@ interface SpecContext {
   disallowDefaultsReason: string;
   insideResourceMeta: boolean;
   uncorrelatable: string | undefined;
+  /** `uniqueItems: true` is accepted (Cluster API variable schemas allow it; CRD schemas do not). */
+  allowUniqueItems?: boolean;
 }
 
 interface CelContext {
@@ -640,7 +642,7 @@ function specWalk(
     out.celErrors.push(...r.celErrors);
   };
   out.schemaErrors.push(...specChecks(s, path, ctx));
-  if (s.uniqueItems === true)
+  if (s.uniqueItems === true && !ctx.allowUniqueItems)
     out.schemaErrors.push(
       fieldErrors.forbidden(
         child(path, 'uniqueItems'),
@@ -841,6 +843,11 @@ function validateDefaults(root: JSONSchemaProps, path: string, rules: RuleIndex)
 export interface SchemaDefinitionOptions {
   /** The CRD version enables the status subresource: only a few keywords are allowed at the root. */
   statusEnabled?: boolean;
+  /**
+   * Accept `uniqueItems: true`, which kube forbids in CRD schemas. Cluster API's variable schemas allow it:
+   * upstream checks them with the structural-schema checks only, not the CRD-only OpenAPI restrictions.
+   */
+  allowUniqueItems?: boolean;
 }
 
 const ALLOWED_AT_ROOT_WITH_STATUS = new Set([
@@ -915,7 +922,13 @@ export function validateSchemaDefinition(
   const walk = specWalk(
     schema,
     path,
-    { allowDefaults: true, disallowDefaultsReason: '', insideResourceMeta: false, uncorrelatable: undefined },
+    {
+      allowDefaults: true,
+      disallowDefaultsReason: '',
+      insideResourceMeta: false,
+      uncorrelatable: undefined,
+      allowUniqueItems: options.allowUniqueItems === true,
+    },
     true,
     structural.length === 0 ? { resourceRoot: true } : undefined,
     rules,

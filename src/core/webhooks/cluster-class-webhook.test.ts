@@ -154,4 +154,34 @@ describe('ClusterClass webhook', () => {
       DELETE,
     );
   });
+
+  it('refuses variables with reserved or duplicate names and schemas that do not compile', async () => {
+    const variable = (name: string, openAPIV3Schema: Record<string, unknown>) => ({
+      name,
+      required: false,
+      schema: { openAPIV3Schema },
+    });
+    const cc = clusterClass({
+      variables: [
+        variable('builtin', { type: 'string' }),
+        variable('cpu', { type: 'integer', default: 'two' }),
+        variable('cpu', { type: 'integer' }),
+        variable('list', { type: 'array', items: { type: 'string' }, uniqueItems: true }),
+      ],
+    });
+    const got = await causes(() => hook.validator.validateCreate?.(cc, CREATE));
+    assert.deepEqual(
+      got.map((c) => c.split(': ')[0]),
+      [
+        'spec.variables[cpu].name',
+        'spec.variables[builtin].name',
+        'spec.variables[cpu].schema.openAPIV3Schema.default',
+      ],
+    );
+    assert.match(got[1] ?? '', /"builtin" is a reserved variable name/);
+    await hook.validator.validateCreate?.(
+      clusterClass({ variables: [variable('cpu', { type: 'integer', minimum: 1, default: 2 })] }),
+      CREATE,
+    );
+  });
 });

@@ -17,6 +17,7 @@ import {
   parseSemverTolerant,
   type SemVer,
 } from '../api/version.js';
+import { validateClusterClassVariables } from '../topology/variables/index.js';
 import { validateAutoscalerAnnotationsForCluster } from './cluster-webhook.js';
 import {
   clusterClassesAreCompatible,
@@ -157,6 +158,7 @@ function validateShape(cc: Loose<ClusterClass>, gates: WebhookContext['gates']):
       errs.push(...validateMachineTaints(c.taints, path, gates.MachineTaintPropagation));
     }
   }
+  errs.push(...validateClusterClassVariables(cc.spec?.variables, FieldPath.of('spec', 'variables')));
   errs.push(...validatePatches(cc.spec, gates.RuntimeSDK));
   errs.push(
     ...validateObjectMeta(cc.spec?.controlPlane?.metadata, FieldPath.of('spec', 'controlPlane', 'metadata')),
@@ -364,7 +366,7 @@ async function validateDelete(obj: KubeObject, context: WebhookContext): Promise
 
 /**
  * ClusterClass (validation only): templates, unique classes, rollout and health check limits, naming
- * templates, taints, patches, metadata, Kubernetes versions; on update compatibility with existing Clusters;
+ * templates, taints, variable schemas, patches, metadata, Kubernetes versions; on update compatibility with existing Clusters;
  * deletes refused while Clusters use the class.
  */
 export function clusterClassWebhook(context: WebhookContext): WebhookRegistration {

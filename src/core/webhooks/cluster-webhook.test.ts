@@ -282,4 +282,87 @@ describe('Cluster webhook', () => {
       'spec.infrastructure.templateRef.kind: Forbidden: kind cannot be changed from "DevClusterTemplate" to "FooClusterTemplate" to prevent incompatible changes in the Clusters',
     ]);
   });
+
+  it('validates topology variables and overrides against the ClusterClass schemas after defaulting', async () => {
+    const reader = new FakeClient();
+    const inline = (required: boolean, s: Record<string, unknown>) => [
+      { from: 'inline', required, schema: { openAPIV3Schema: s } },
+    ];
+    reader.seed(
+      clusterClass(
+        {},
+        {
+          variables: [
+            {
+              name: 'region',
+              definitions: inline(false, { type: 'string', enum: ['eu', 'us'], default: 'eu' }),
+            },
+            {
+              name: 'proxy',
+              definitions: inline(true, {
+                type: 'object',
+                properties: { url: { type: 'string' } },
+                required: ['url'],
+              }),
+            },
+            {
+              name: 'replicas',
+              definitions: inline(false, {
+                type: 'integer',
+                'x-kubernetes-validations': [{ rule: 'self >= oldSelf', message: 'cannot shrink' }],
+              }),
+            },
+          ],
+        },
+      ),
+    );
+    const hook = webhookFor('Cluster', { reader, clusterClassPollTimeoutMs: 0 });
+    const md = (overrides: { name: string; value: unknown }[]) => ({
+      workers: {
+        machineDeployments: [{ class: 'default-worker', name: 'md-0', variables: { overrides } }],
+      },
+    });
+    const bad = topologyCluster({
+      variables: [{ name: 'region', value: 'mars' }],
+      ...md([{ name: 'replicas', value: 'three' }]),
+    });
+    assert.deepEqual(await causes(() => hook.defaulter.default(bad, CREATE)), [
+      'spec.topology.variables: Required value: required variable "proxy" must be set',
+      'spec.topology.variables[region].value: Unsupported value: "\\"mars\\"": supported values: "eu", "us"',
+      'spec.topology.workers.machineDeployments[md-0].variables.overrides[replicas].value: Invalid value: "\\"three\\"": must be of type integer: "string"',
+    ]);
+
+    const good = topologyCluster({
+      variables: [
+        { name: 'proxy', value: { url: 'http://p' } },
+        { name: 'replicas', value: 3 },
+      ],
+    });
+    await hook.defaulter.default(good, CREATE);
+    assert.deepEqual(
+      topologyOf(good).variables?.map((v) => v.name),
+      ['proxy', 'replicas', 'region'],
+    );
+
+    // On update, transition rules compare with the stored values.
+    const shrunk = structuredClone(good);
+    topologyOf(shrunk).variables = topologyOf(good).variables?.map((v) =>
+      v.name === 'replicas' ? { name: 'replicas', value: 2 } : v,
+    );
+    assert.deepEqual(await causes(() => hook.defaulter.default(shrunk, updateOf(good))), [
+      'spec.topology.variables[replicas].value: Invalid value: "2": cannot shrink',
+    ]);
+    await hook.defaulter.default(structuredClone(shrunk), CREATE);
+  });
+
+  it('leaves variables alone while the ClusterClass has not published them', async () => {
+    const reader = new FakeClient();
+    const cc = clusterClass({}, { variables: [] });
+    (cc.status as { conditions: unknown[] }).conditions = [];
+    reader.seed(cc);
+    const hook = webhookFor('Cluster', { reader, clusterClassPollTimeoutMs: 0 });
+    const c = topologyCluster({ variables: [{ name: 'anything', value: 1 }] });
+    await hook.defaulter.default(c, CREATE);
+    assert.deepEqual(topologyOf(c).variables, [{ name: 'anything', value: 1 }]);
+  });
 });

@@ -37,6 +37,7 @@ import { atoi, validateRemediationMaxInFlight, validateRolloutStrategy } from '.
 import { validateMachineTaints } from './util/machine-taints.js';
 import { isDefined, loose, type Loose } from './util/object.js';
 import { defaultTopologyVariables } from './util/variable-defaulting.js';
+import { validateTopologyVariables } from './util/variable-validation.js';
 import type { WebhookContext } from './webhook-options.js';
 
 const GROUP_KIND = `Cluster.${GROUP}`;
@@ -83,7 +84,11 @@ async function lookupClusterClass(
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-async function setDefaults(obj: KubeObject, context: WebhookContext): Promise<void> {
+async function setDefaults(
+  obj: KubeObject,
+  oldObj: KubeObject | undefined,
+  context: WebhookContext,
+): Promise<void> {
   const cluster = loose<Cluster>(obj);
   const topology = cluster.spec?.topology;
   if (!topology || !isDefined(topology)) return;
@@ -102,7 +107,15 @@ async function setDefaults(obj: KubeObject, context: WebhookContext): Promise<vo
   // Variables are defaulted only against a ClusterClass that published them; otherwise the topology
   // controller waits for it and defaulting happens on a later write.
   if ('notFound' in found || found.notReconciled) return;
-  denyIfInvalid(GROUP_KIND, name, defaultTopologyVariables(cluster, found.clusterClass));
+  // Variables are validated here, right after defaulting, as upstream does: both see the same ClusterClass.
+  // Both report an unknown variable; it is one cause.
+  const oldCluster = oldObj ? loose<Cluster>(oldObj) : undefined;
+  const errors = defaultTopologyVariables(cluster, found.clusterClass);
+  const seen = new Set(errors.map((e) => `${e.field}: ${e.detail}`));
+  for (const e of validateTopologyVariables(cluster, oldCluster, found.clusterClass)) {
+    if (!seen.has(`${e.field}: ${e.detail}`)) errors.push(e);
+  }
+  denyIfInvalid(GROUP_KIND, name, errors);
 }
 
 function validateMachineHealthChecks(cluster: Loose<Cluster>, cc: Loose<ClusterClass>): FieldError[] {
@@ -600,14 +613,15 @@ async function validate(
 }
 
 /**
- * Cluster: `v` prefix on the topology version and topology variable defaults from the ClusterClass; refs that
+ * Cluster: `v` prefix on the topology version, topology variable defaults from the ClusterClass and the values
+ * validated against its variable schemas; refs that
  * cannot be removed, CIDRs, and the topology rules (class, version steps, workers, health checks, autoscaler).
  */
 export function clusterWebhook(context: WebhookContext): WebhookRegistration {
   return {
     type: { apiVersion: API_VERSION, kind: 'Cluster' },
     resource: 'clusters',
-    defaulter: { default: (obj) => setDefaults(obj, context) },
+    defaulter: { default: (obj, request) => setDefaults(obj, request.oldObject, context) },
     validator: {
       validateCreate: (obj) => validate(undefined, loose<Cluster>(obj), context),
       validateUpdate: (oldObj, newObj) => validate(loose<Cluster>(oldObj), loose<Cluster>(newObj), context),
