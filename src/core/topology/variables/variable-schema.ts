@@ -64,10 +64,8 @@ export function toJSONSchemaProps(schema: unknown): JSONSchemaProps {
   return out;
 }
 
-/** The admission module's errors carry types Cluster API webhooks also use, except TypeInvalid (same text). */
+/** The admission module's errors carry the same types and texts as the webhooks' (upstream's cause reasons). */
 export function toWebhookError(e: AdmissionFieldError): FieldError {
-  if (e.type === 'FieldValueTypeInvalid' || e.type === 'FieldValueNotFound')
-    return { ...e, type: 'FieldValueInvalid' };
   return { ...e, type: e.type };
 }
 
