@@ -9,23 +9,34 @@ import path from 'node:path';
  * The most specific (longest) matching layer wins.
  */
 export const layers = [
-  { folder: 'src/apiserver', mayImport: ['src/apiserver', 'src/pki'] },
-  { folder: 'src/controller-runtime', mayImport: ['src/controller-runtime', 'src/pki'] },
-  { folder: 'src/pki', mayImport: ['src/pki'] },
-  { folder: 'src/core/api', mayImport: ['src/core/api'] },
-  { folder: 'src/core', mayImport: ['src/core', 'src/controller-runtime', 'src/pki'] },
+  // Pure leaves every layer may use (Go's string quoting, ...): they import nothing but each other (ADR 0014).
+  { folder: 'src/lib', mayImport: ['src/lib'] },
+  { folder: 'src/apiserver', mayImport: ['src/apiserver', 'src/pki', 'src/lib'] },
+  { folder: 'src/controller-runtime', mayImport: ['src/controller-runtime', 'src/pki', 'src/lib'] },
+  { folder: 'src/pki', mayImport: ['src/pki', 'src/lib'] },
+  { folder: 'src/core/api', mayImport: ['src/core/api', 'src/lib'] },
+  { folder: 'src/core', mayImport: ['src/core', 'src/controller-runtime', 'src/pki', 'src/lib'] },
   // The cluster certificate and kubeconfig Secrets, shared by core and the kubeadm providers (ADR 0009).
   {
     folder: 'src/core/secret',
-    mayImport: ['src/core/secret', 'src/core/api', 'src/controller-runtime', 'src/pki'],
+    mayImport: ['src/core/secret', 'src/core/api', 'src/controller-runtime', 'src/pki', 'src/lib'],
   },
   // Topology variables reuse the API server's schema validator (ADR 0013): its pure admission surface only.
   {
     folder: 'src/core/topology/variables',
-    mayImport: ['src/core', 'src/controller-runtime', 'src/pki', 'src/apiserver/admission/index.js'],
+    mayImport: [
+      'src/core',
+      'src/controller-runtime',
+      'src/pki',
+      'src/apiserver/admission/index.js',
+      'src/lib',
+    ],
   },
   // Helpers every Machine-owning controller shares, core's and the providers' (ADR 0010).
-  { folder: 'src/core/util', mayImport: ['src/core/util', 'src/core/api', 'src/controller-runtime'] },
+  {
+    folder: 'src/core/util',
+    mayImport: ['src/core/util', 'src/core/api', 'src/controller-runtime', 'src/lib'],
+  },
   {
     folder: 'src/providers/*',
     mayImport: [
@@ -36,6 +47,7 @@ export const layers = [
       'src/core/util',
       'src/controller-runtime',
       'src/pki',
+      'src/lib',
     ],
   },
   // KubeadmControlPlane embeds KubeadmConfigSpec, as upstream's API does (ADR 0007): API types only.
@@ -50,6 +62,7 @@ export const layers = [
       'src/core/util',
       'src/controller-runtime',
       'src/pki',
+      'src/lib',
     ],
   },
   {
@@ -63,13 +76,14 @@ export const layers = [
       'src/controller-runtime',
       'src/pki',
       'src/apiserver',
+      'src/lib',
     ],
   },
   // Composition roots may import anything inside src/.
-  { folder: 'src/cli', mayImport: ['src'] },
-  { folder: 'src/main', mayImport: ['src'] },
+  { folder: 'src/cli', mayImport: ['src', 'src/lib'] },
+  { folder: 'src/main', mayImport: ['src', 'src/lib'] },
   // Anything else in src/ (shared leaves such as src/version.ts) stays inside src/.
-  { folder: 'src', mayImport: ['src'] },
+  { folder: 'src', mayImport: ['src', 'src/lib'] },
 ];
 
 const toPosix = (p) => p.split(path.sep).join('/');

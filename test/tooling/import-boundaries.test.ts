@@ -49,6 +49,9 @@ describe('import boundaries (docs/architecture.md)', () => {
     ['src/core/topology/other/o.ts', '../../../apiserver/admission/index.js'],
     ['src/core/topology/variables/v.ts', '../../../apiserver/admission/schema-validator.js'],
     ['src/core/topology/variables/v.ts', '../../../apiserver/http/server.js'],
+    // src/lib is a leaf: it imports nothing of the layers that use it (ADR 0014).
+    ['src/lib/go-quote.ts', '../apiserver/util/go-format.js'],
+    ['src/lib/go-quote.ts', '../core/api/v1beta2/group.js'],
   ];
   for (const [file, specifier] of forbidden) {
     it(`refuses ${file} importing ${specifier}`, async () => {
@@ -83,6 +86,9 @@ describe('import boundaries (docs/architecture.md)', () => {
     ['src/main/up.ts', '../apiserver/http/server.js'],
     ['src/core/topology/variables/v.ts', '../../../apiserver/admission/index.js'],
     ['src/core/topology/variables/v.ts', '../../webhooks/util/object.js'],
+    ['src/apiserver/util/go-format.ts', '../../lib/go-quote.js'],
+    ['src/core/util/go-template/v.ts', '../../../lib/go-quote.js'],
+    ['src/providers/infrastructure-dev/reconcilers/r.ts', '../../../lib/go-quote.js'],
   ];
   for (const [file, specifier] of allowed) {
     it(`allows ${file} importing ${specifier}`, async () => {

@@ -4,56 +4,11 @@
  * the way the Go code it mirrors would.
  */
 
-/** Approximates Go's `strconv.IsPrint`: letters, marks, numbers, punctuation, symbols and ASCII space. */
-export function isGoPrintable(codePoint: number): boolean {
-  if (codePoint === 0x20) return true;
-  return /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(String.fromCodePoint(codePoint));
-}
+export { goQuote, isGoPrintable } from '../../lib/go-quote.js';
+import { isGoPrintable } from '../../lib/go-quote.js';
 
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');
-}
-
-/** Go's `%q` / `strconv.Quote` for a string. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        continue;
-      case '\\':
-        out += '\\\\';
-        continue;
-      case '\x07':
-        out += '\\a';
-        continue;
-      case '\b':
-        out += '\\b';
-        continue;
-      case '\f':
-        out += '\\f';
-        continue;
-      case '\n':
-        out += '\\n';
-        continue;
-      case '\r':
-        out += '\\r';
-        continue;
-      case '\t':
-        out += '\\t';
-        continue;
-      case '\v':
-        out += '\\v';
-        continue;
-    }
-    if (isGoPrintable(cp)) out += ch;
-    else if (cp < 0x20 || cp === 0x7f) out += `\\x${hex(cp, 2)}`;
-    else if (cp < 0x10000) out += `\\u${hex(cp, 4)}`;
-    else out += `\\U${hex(cp, 8)}`;
-  }
-  return `${out}"`;
 }
 
 /** Go's `%#U`: `U+002A '*'` for printable runes, `U+0009` otherwise. */
