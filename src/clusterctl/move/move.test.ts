@@ -464,8 +464,10 @@ describe('moveClusters between two management planes', () => {
       pollIntervalMs: 20,
       onProgress: (e) => e.phase === 'wait' && waits.push(e.message),
     });
-    await new Promise((r) => setTimeout(r, 200));
-    assert.equal(waits.length, 1);
+    // Under load the second move may take a while to get there: wait for it to report the wait.
+    for (let i = 0; i < 500 && waits.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(waits.length, 1, 'one line says what the move waits for, however long it waits');
     assert.equal((await snapshot(to.client, ns)).objects.size, 0, 'still waiting');
     await from.client.patch(blocked, {
       type: 'merge',
