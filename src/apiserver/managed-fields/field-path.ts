@@ -1,3 +1,5 @@
+import { goQuote } from '../../lib/go-quote.js';
+
 /**
  * Path elements as structured-merge-diff (`fieldpath.PathElement`) defines them: a field of a map, the key of
  * a map-list item, the value of a set-list item, or the index of an atomic-list item. Each element carries
@@ -231,46 +233,7 @@ export function goJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** Go's `%q`: a double-quoted string with Go escapes. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0) ?? 0;
-    switch (ch) {
-      case '"':
-        out += '\\"';
-        break;
-      case '\\':
-        out += '\\\\';
-        break;
-      case '\x07':
-        out += '\\a';
-        break;
-      case '\b':
-        out += '\\b';
-        break;
-      case '\f':
-        out += '\\f';
-        break;
-      case '\n':
-        out += '\\n';
-        break;
-      case '\r':
-        out += '\\r';
-        break;
-      case '\t':
-        out += '\\t';
-        break;
-      case '\v':
-        out += '\\v';
-        break;
-      default:
-        if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
-        else out += ch;
-    }
-  }
-  return `${out}"`;
-}
+export { goQuote } from '../../lib/go-quote.js';
 
 /** structured-merge-diff's `value.ToString`: how values appear inside human-readable paths. */
 export function valueToString(v: unknown): string {
