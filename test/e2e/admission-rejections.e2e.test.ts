@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { KubeObject } from '../../src/controller-runtime/api/object.js';
-import { InvalidError } from '../../src/controller-runtime/client/errors.js';
 import { KubeClient } from '../../src/controller-runtime/client/kube-client.js';
 import { type RunningManagementPlane, up } from '../../src/main/up.js';
 import { findKubectl, Kubectl } from './helpers/kubectl.js';
+import { invalid } from './helpers/admission.js';
 
 const NS = 'broken';
 const infraRef = (kind: string, name: string) => ({
@@ -59,16 +59,6 @@ const machineDeployment = (templateLabels: Record<string, string>): KubeObject =
     },
   },
 });
-
-async function invalid(p: Promise<unknown>): Promise<InvalidError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof InvalidError, `expected 422 Invalid, got ${String(err)}`);
-  assert.equal(err.code, 422);
-  return err;
-}
 
 describe('broken Cluster API objects are rejected with 422 and actionable field paths', () => {
   let dataDir: string;

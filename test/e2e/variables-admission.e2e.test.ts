@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { KubeObject } from '../../src/controller-runtime/api/object.js';
-import { InvalidError } from '../../src/controller-runtime/client/errors.js';
 import { KubeClient } from '../../src/controller-runtime/client/kube-client.js';
 import { type RunningManagementPlane, up } from '../../src/main/up.js';
+import { invalid } from './helpers/admission.js';
 
 const NS = 'vars';
 const API_VERSION = 'cluster.x-k8s.io/v1beta2';
@@ -62,16 +62,6 @@ const cluster = (name: string, values: { name: string; value: unknown }[]): Kube
   metadata: { name, namespace: NS },
   spec: { topology: { classRef: { name: 'with-vars' }, version: 'v1.33.0', variables: values } },
 });
-
-async function invalid(p: Promise<unknown>): Promise<InvalidError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof InvalidError, `expected 422 Invalid, got ${String(err)}`);
-  assert.equal(err.code, 422);
-  return err;
-}
 
 describe('Cluster topology variables are validated against the ClusterClass schemas at admission', () => {
   let dataDir: string;
