@@ -31,10 +31,15 @@ describe('Machine controller: Machines become Nodes of a simulated workload clus
     ]);
 
     const cluster = await eventually(
-      'Cluster Available',
+      'Cluster Available with the stand-alone worker counted',
       async () => {
+        // Stand-alone worker Machines are not part of WorkersAvailable (upstream), so the
+        // Cluster can be Available a moment before the worker's own Available is counted.
         const obj = await getObj(h, CLUSTER, ns, name);
-        return condition(obj, 'Available')?.status === 'True' ? obj : undefined;
+        const workers = (obj?.status as { workers?: { availableReplicas?: number } } | undefined)?.workers;
+        return condition(obj, 'Available')?.status === 'True' && workers?.availableReplicas === 1
+          ? obj
+          : undefined;
       },
       60_000,
     );
