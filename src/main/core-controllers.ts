@@ -12,6 +12,7 @@ import { setupClusterController } from '../core/reconcilers/cluster/setup.js';
 import { setupMachineDeploymentController } from '../core/reconcilers/machine-deployment/setup.js';
 import { setupMachineHealthCheckController } from '../core/reconcilers/machine-health-check/setup.js';
 import { setupMachineSetController } from '../core/reconcilers/machine-set/setup.js';
+import { setupTopologyController } from '../core/reconcilers/topology/setup.js';
 import { type MachineControllerOptions, setupMachineController } from '../core/reconcilers/machine/setup.js';
 import { MANAGEMENT_PLANE_FEATURE_GATES } from './webhooks.js';
 
@@ -35,7 +36,7 @@ export interface CoreControllers {
 
 /**
  * The Cluster API core controllers built so far, on one manager: the cluster cache, the Cluster, Machine,
- * MachineSet, MachineDeployment, MachineHealthCheck and ClusterClass controllers, and the SLI metrics. `RemoteConnectionProbe` is computed from the cache's health state, and a
+ * MachineSet, MachineDeployment, MachineHealthCheck, ClusterClass and topology controllers, and the SLI metrics. `RemoteConnectionProbe` is computed from the cache's health state, and a
  * Cluster is looked at again when its probes have failed for the grace period (upstream's
  * `--remote-connection-grace-period`, 50 s).
  */
@@ -84,5 +85,6 @@ export function setupCoreControllers(
   setupClusterClassController(manager, {
     featureGates: { ...MANAGEMENT_PLANE_FEATURE_GATES, ...options.featureGates },
   });
+  setupTopologyController(manager);
   return { clusterCache, metrics };
 }

@@ -20,9 +20,9 @@ export const MANAGEMENT_PLANE_FEATURE_GATES: Readonly<FeatureGates> = {
 export function clusterApiWebhooks(options: { reader?: Reader } = {}): WebhookRegistration[] {
   const featureGates = MANAGEMENT_PLANE_FEATURE_GATES;
   return [
-    // No ClusterClass controller runs yet to mark classes reconciled, so waiting for that would only delay
-    // every topology Cluster write; the webhook warns instead. Upstream waits up to 2 s.
-    ...coreWebhooks({ reader: options.reader, featureGates, clusterClassPollTimeoutMs: 0 }),
+    // A topology Cluster written right after its ClusterClass waits up to 2 s (upstream) for the class to be
+    // reconciled, so its variables are defaulted and validated against the class's status.
+    ...coreWebhooks({ reader: options.reader, featureGates, clusterClassPollTimeoutMs: 2_000 }),
     ...bootstrapKubeadmWebhooks({ featureGates }),
     ...controlPlaneKubeadmWebhooks({ featureGates }),
     ...infrastructureDevWebhooks({ featureGates }),

@@ -103,6 +103,23 @@ function setPhase({ cluster }: ClusterScope): void {
 
 function setCounters(s: ClusterScope): void {
   const status = s.cluster.status!;
+  // The topology controller owns the upgrade plans; the counters are rebuilt around them.
+  const plans = {
+    controlPlane: status.controlPlane?.upgradePlan,
+    workers: status.workers?.upgradePlan,
+  };
+  try {
+    setCounterValues(s);
+  } finally {
+    for (const part of ['controlPlane', 'workers'] as const) {
+      const plan = plans[part];
+      if (plan) status[part] = { ...status[part], upgradePlan: plan };
+    }
+  }
+}
+
+function setCounterValues(s: ClusterScope): void {
+  const status = s.cluster.status!;
   const cp = s.controlPlane?.object;
   if (s.cluster.spec?.controlPlaneRef?.name) {
     if (cp && s.controlPlane?.contract) {

@@ -1,0 +1,71 @@
+import type { KubeObject } from '../../../controller-runtime/api/object.js';
+import { ControllerBuilder } from '../../../controller-runtime/controller/builder.js';
+import type { Controller } from '../../../controller-runtime/controller/controller.js';
+import type { Request } from '../../../controller-runtime/controller/reconciler.js';
+import type { Manager } from '../../../controller-runtime/manager/manager.js';
+import type { Cluster } from '../../api/v1beta2/cluster-types.js';
+import { Label } from '../../api/v1beta2/well-known.js';
+import { ContractResolver } from '../../contract/contract-version.js';
+import type { RandomSource } from '../../topology/desired-state/index.js';
+import { ClusterType } from '../cluster/cluster-reconciler.js';
+import { ExternalTracker } from '../external-tracker.js';
+import { ClusterClassType, MachineDeploymentType, MachineType } from './current-state.js';
+import { TopologyReconciler } from './topology-reconciler.js';
+
+export interface TopologyControllerOptions {
+  /** Upstream's --clustertopology-concurrency default is 10. */
+  maxConcurrentReconciles?: number;
+  random?: RandomSource;
+}
+
+/** The Cluster of an object, by its cluster-name label (same namespace). */
+const toClusterByLabel = (obj: KubeObject): Request[] => {
+  const name = obj.metadata.labels?.[Label.ClusterName];
+  return name ? [{ namespace: obj.metadata.namespace, name }] : [];
+};
+
+/** Objects the topology made (MachineDeployments, infrastructure cluster, control plane) go to their Cluster. */
+const toClusterOfTopologyObject = (obj: KubeObject): Request[] =>
+  Label.ClusterTopologyOwned in (obj.metadata.labels ?? {}) ? toClusterByLabel(obj) : [];
+
+/**
+ * Registers the topology controller: Clusters with `spec.topology`; their ClusterClass; the MachineDeployments,
+ * infrastructure cluster and control plane the topology made; and Machines (an upgrade moves on as they are
+ * replaced).
+ */
+export function setupTopologyController(
+  manager: Manager,
+  options: TopologyControllerOptions = {},
+): Controller {
+  const clustersOfClass = (cc: KubeObject): Request[] => {
+    const out: Request[] = [];
+    for (const c of manager.cache.getInformer<Cluster & KubeObject>(ClusterType).store.values()) {
+      const ref = c.spec?.topology?.classRef;
+      if (
+        ref?.name === cc.metadata.name &&
+        (ref?.namespace || c.metadata.namespace) === cc.metadata.namespace
+      )
+        out.push({ namespace: c.metadata.namespace, name: c.metadata.name ?? '' });
+    }
+    return out;
+  };
+  const tracker = new ExternalTracker(manager.cache, toClusterOfTopologyObject);
+  const controller = new ControllerBuilder(manager)
+    .named('topology/cluster')
+    .for(ClusterType)
+    .watches(ClusterClassType, clustersOfClass)
+    .watches(MachineDeploymentType, toClusterOfTopologyObject)
+    .watches(MachineType, toClusterByLabel)
+    .withOptions({ maxConcurrentReconciles: options.maxConcurrentReconciles ?? 10 })
+    .complete(
+      new TopologyReconciler({
+        client: manager.client,
+        apiReader: manager.apiClient,
+        resolver: new ContractResolver(manager.client),
+        tracker,
+        ...(options.random ? { random: options.random } : {}),
+      }),
+    );
+  tracker.controller = controller;
+  return controller;
+}
