@@ -89,6 +89,7 @@ describe('capi move between two capi up management planes', { skip: KUBECTL ? fa
   it('moves a running cluster, surviving kills before and after the commit, and the target keeps managing it', async () => {
     const { yaml } = generateCluster({
       name: 'm1',
+      flavor: 'in-memory-kcp',
       kubernetesVersion: 'v1.33.1',
       controlPlaneMachineCount: 1,
       workerMachineCount: 1,

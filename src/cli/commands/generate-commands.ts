@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { flavors } from '../../clusterctl/generate/flavors.js';
+import { DEFAULT_FLAVOR, flavors } from '../../clusterctl/generate/flavors.js';
 import { generateCluster, listClusterVariables } from '../../clusterctl/generate/generate-cluster.js';
 import { generateYaml, listYamlVariables } from '../../clusterctl/generate/generate-yaml.js';
 import type { TemplateSource } from '../../clusterctl/generate/render-template.js';
@@ -20,6 +20,21 @@ interface GenerateClusterFlags {
   kubeconfig?: string;
 }
 
+const flavorWidth = Math.max(...flavors.map((f) => f.name.length));
+
+/**
+ * The built-in flavors for `generate cluster --help`. The in-memory flavor's ClusterClass and templates are shared
+ * by the clusters of a namespace, so a second cluster must be applied, not created.
+ */
+const flavorHelp = [
+  '',
+  'Flavors (clusters on the in-memory infrastructure provider):',
+  ...flavors.map((f) => `  ${f.name.padEnd(flavorWidth)}  ${f.description}`),
+  '',
+  'The ClusterClass in-memory and its templates are shared by the clusters of a namespace: add more clusters',
+  'with kubectl apply (it leaves the shared objects unchanged), not kubectl create.',
+].join('\n');
+
 /** `capi generate cluster NAME` and `capi generate yaml` (clusterctl's template rendering). */
 export function addGenerateCommands(program: Command, io: CliIo): void {
   const generate = program
@@ -31,7 +46,7 @@ export function addGenerateCommands(program: Command, io: CliIo): void {
     .argument('<name>', 'name of the Cluster (CLUSTER_NAME)')
     .option(
       '-f, --flavor <flavor>',
-      `built-in template: ${flavors.map((f) => f.name).join(', ')} (default in-memory)`,
+      `built-in template: ${flavors.map((f) => f.name).join(', ')} (default ${DEFAULT_FLAVOR}; see Flavors below)`,
     )
     .option('--from <file>', 'a template file instead of a flavor (- reads stdin)')
     .option('--kubernetes-version <version>', 'KUBERNETES_VERSION, e.g. v1.34.0')
@@ -44,6 +59,7 @@ export function addGenerateCommands(program: Command, io: CliIo): void {
     )
     .option('--write-to <file>', 'write the YAML to a file instead of stdout')
     .option('--kubeconfig <file>', 'kubeconfig whose context namespace is the default target namespace')
+    .addHelpText('after', flavorHelp)
     .action(async (name: string, flags: GenerateClusterFlags) => {
       const env = io.env ?? process.env;
       const options = {

@@ -17,13 +17,13 @@ export const flavors: readonly Flavor[] = [
   {
     name: 'in-memory',
     description:
-      'default: in-memory dev cluster; renders the same objects as in-memory-kcp until ClusterClass support lands',
+      'default: ClusterClass in-memory and its templates, and a Cluster of that class (topology with md-0)',
     template: IN_MEMORY_TEMPLATE,
   },
   {
     name: 'in-memory-kcp',
     description:
-      'in-memory dev cluster: Cluster, DevCluster, KubeadmControlPlane and a MachineDeployment (md-0)',
+      'no ClusterClass: Cluster, DevCluster, KubeadmControlPlane, MachineDeployment md-0 and templates',
     template: IN_MEMORY_KCP_TEMPLATE,
   },
 ];

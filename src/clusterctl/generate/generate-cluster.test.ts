@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { UsageError } from '../errors.js';
@@ -9,7 +11,8 @@ import {
   TemplateSyntaxError,
   UnknownFlavorError,
 } from './errors.js';
-import { flavors } from './flavors.js';
+import { substituteVariables } from './envsubst.js';
+import { DEFAULT_FLAVOR, flavors } from './flavors.js';
 import { generateCluster, listClusterVariables } from './generate-cluster.js';
 
 interface Obj {
@@ -26,6 +29,172 @@ const only = (objs: Obj[], kind: string): Obj => {
   assert.equal(found.length, 1, `one ${kind}`);
   return found[0]!;
 };
+const named = (objs: Obj[], kind: string, name: string): Obj => {
+  const found = objs.find((o) => o.kind === kind && o.metadata.name === name);
+  assert.ok(found, `${kind} ${name}`);
+  return found;
+};
+const inMemoryOf = (template: Obj): Record<string, unknown> =>
+  (template.spec as { template: { spec: { backend: { inMemory: Record<string, unknown> } } } }).template.spec
+    .backend.inMemory;
+
+interface Topology {
+  classRef: { name: string; namespace?: string };
+  version: string;
+  controlPlane: { replicas: number };
+  workers: { machineDeployments: { class: string; name: string; replicas: number }[] };
+}
+const topologyOf = (yaml: string): Topology => only(objects(yaml), 'Cluster').spec?.topology as Topology;
+
+/** Where upstream's in-memory flavor lives when ../shared is checked out beside the repo. */
+const UPSTREAM_TEMPLATES = fileURLToPath(
+  new URL('../../../../shared/compat/upstream-cluster-api/templates/', import.meta.url),
+);
+const skipUpstream = existsSync(`${UPSTREAM_TEMPLATES}clusterclass-in-memory.yaml`)
+  ? false
+  : `upstream's in-memory templates not found under ${UPSTREAM_TEMPLATES} (../shared is absent); not compared`;
+
+describe('generateCluster with the default in-memory flavor (ClusterClass)', () => {
+  const generate = (name: string, env: Record<string, string> = {}) =>
+    generateCluster({
+      name,
+      kubernetesVersion: 'v1.34.0',
+      controlPlaneMachineCount: 3,
+      workerMachineCount: 2,
+      targetNamespace: 'team-a',
+      env,
+    }).yaml;
+
+  it('renders the ClusterClass in-memory and its templates, then a topology Cluster of that class', () => {
+    assert.equal(DEFAULT_FLAVOR, 'in-memory');
+    const objs = objects(generate('demo'));
+    // File order matters to `kubectl apply -f`: the class exists before the Cluster that names it.
+    assert.deepEqual(
+      objs.map((o) => `${o.apiVersion}/${o.kind}/${o.metadata.name}`),
+      [
+        'infrastructure.cluster.x-k8s.io/v1beta2/DevClusterTemplate/in-memory-cluster',
+        'controlplane.cluster.x-k8s.io/v1beta2/KubeadmControlPlaneTemplate/in-memory-control-plane',
+        'infrastructure.cluster.x-k8s.io/v1beta2/DevMachineTemplate/in-memory-control-plane',
+        'infrastructure.cluster.x-k8s.io/v1beta2/DevMachineTemplate/in-memory-default-worker-machinetemplate',
+        'bootstrap.cluster.x-k8s.io/v1beta2/KubeadmConfigTemplate/in-memory-default-worker-bootstraptemplate',
+        'cluster.x-k8s.io/v1beta2/ClusterClass/in-memory',
+        'cluster.x-k8s.io/v1beta2/Cluster/demo',
+      ],
+    );
+    for (const o of objs) assert.equal(o.metadata.namespace, 'team-a', `${o.kind} namespace`);
+    const cluster = only(objs, 'Cluster');
+    assert.equal(cluster.spec?.infrastructureRef, undefined);
+    assert.equal(cluster.spec?.controlPlaneRef, undefined);
+    assert.deepEqual(cluster.spec?.topology, {
+      classRef: { name: 'in-memory', namespace: 'team-a' },
+      version: 'v1.34.0',
+      controlPlane: { replicas: 3 },
+      workers: { machineDeployments: [{ class: 'default-worker', name: 'md-0', replicas: 2 }] },
+    });
+    assert.deepEqual(cluster.spec?.clusterNetwork, {
+      services: { cidrBlocks: ['10.128.0.0/12'] },
+      pods: { cidrBlocks: ['192.168.0.0/16'] },
+      serviceDomain: 'cluster.local',
+    });
+  });
+
+  it('names in the ClusterClass exactly the templates it renders', () => {
+    const objs = objects(generate('demo'));
+    type Ref = { apiVersion: string; kind: string; name: string };
+    const cc = only(objs, 'ClusterClass').spec as {
+      infrastructure: { templateRef: Ref };
+      controlPlane: { templateRef: Ref; machineInfrastructure: { templateRef: Ref } };
+      workers: {
+        machineDeployments: {
+          class: string;
+          bootstrap: { templateRef: Ref };
+          infrastructure: { templateRef: Ref };
+        }[];
+      };
+    };
+    const [worker, ...otherWorkers] = cc.workers.machineDeployments;
+    assert.equal(worker?.class, 'default-worker');
+    assert.deepEqual(otherWorkers, []);
+    const refs = [
+      cc.infrastructure.templateRef,
+      cc.controlPlane.templateRef,
+      cc.controlPlane.machineInfrastructure.templateRef,
+      worker.infrastructure.templateRef,
+      worker.bootstrap.templateRef,
+    ];
+    assert.deepEqual(
+      refs.map((r) => `${r.apiVersion}/${r.kind}/${r.name}`).sort(),
+      objs
+        .filter((o) => o.kind !== 'ClusterClass' && o.kind !== 'Cluster')
+        .map((o) => `${o.apiVersion}/${o.kind}/${o.metadata.name}`)
+        .sort(),
+    );
+  });
+
+  it('renders the class and its templates byte for byte the same for every cluster of a namespace', () => {
+    const shared = (yaml: string) => yaml.slice(0, yaml.indexOf('kind: Cluster\n'));
+    const first = generate('demo');
+    const second = generateCluster({
+      name: 'other',
+      kubernetesVersion: 'v1.33.1',
+      controlPlaneMachineCount: 1,
+      workerMachineCount: 5,
+      targetNamespace: 'team-a',
+      env: { POD_CIDR: '["10.244.0.0/16"]' },
+    }).yaml;
+    assert.ok(shared(first).includes('kind: ClusterClass\n'));
+    assert.equal(shared(second), shared(first));
+    assert.doesNotMatch(shared(first), /demo/);
+    assert.notEqual(topologyOf(second).version, topologyOf(first).version);
+  });
+
+  it('uses instant simulated provisioning for control plane and workers unless overridden', () => {
+    for (const [env, vm] of [
+      [{}, '0s'],
+      [{ IN_MEMORY_VM_STARTUP_DURATION: '10s' }, '10s'],
+    ] as const) {
+      const objs = objects(generate('demo', env));
+      for (const name of ['in-memory-control-plane', 'in-memory-default-worker-machinetemplate']) {
+        const inMemory = inMemoryOf(named(objs, 'DevMachineTemplate', name));
+        assert.deepEqual(inMemory.vm, { provisioning: { startupDuration: vm } }, name);
+        for (const step of ['node', 'etcd', 'apiServer'])
+          assert.deepEqual(inMemory[step], { provisioning: { startupDuration: '0s' } }, `${name} ${step}`);
+      }
+    }
+  });
+
+  it(
+    "renders upstream's clusterclass-in-memory.yaml and cluster-template-in-memory.yaml, but for startup durations",
+    { skip: skipUpstream },
+    () => {
+      const values: Record<string, string> = {
+        CLUSTER_NAME: 'demo',
+        NAMESPACE: 'team-a',
+        KUBERNETES_VERSION: 'v1.34.0',
+        CONTROL_PLANE_MACHINE_COUNT: '3',
+        WORKER_MACHINE_COUNT: '2',
+      };
+      const upstream = ['clusterclass-in-memory.yaml', 'cluster-template-in-memory.yaml'].flatMap((file) =>
+        objects(substituteVariables(readFileSync(UPSTREAM_TEMPLATES + file, 'utf8'), (n) => values[n])),
+      );
+      const ours = objects(generate('demo'));
+      assert.deepEqual(
+        ours.map((o) => `${o.kind}/${o.metadata.name}`).sort(),
+        upstream.map((o) => `${o.kind}/${o.metadata.name}`).sort(),
+      );
+      const withoutNamespace = (o: Obj) => ({ ...o, metadata: { ...o.metadata, namespace: undefined } });
+      for (const up of upstream) {
+        const mine = named(ours, up.kind, up.metadata.name);
+        if (up.kind === 'DevMachineTemplate') {
+          // Upstream simulates 10s for VMs and 2s for the rest with 20 % jitter; ours start at once.
+          assert.deepEqual(Object.keys(inMemoryOf(mine)).sort(), Object.keys(inMemoryOf(up)).sort());
+          continue;
+        }
+        assert.deepEqual(withoutNamespace(mine), withoutNamespace(up), `${up.kind} ${up.metadata.name}`);
+      }
+    },
+  );
+});
 
 describe('generateCluster with the in-memory-kcp flavor', () => {
   const demo = () =>
@@ -73,13 +242,12 @@ describe('generateCluster with the in-memory-kcp flavor', () => {
     const slow = objects(
       generateCluster({
         name: 'demo',
+        flavor: 'in-memory-kcp',
         kubernetesVersion: 'v1.34.0',
         env: { IN_MEMORY_VM_STARTUP_DURATION: '10s', POD_CIDR: '["10.244.0.0/16"]' },
       }).yaml,
     );
-    const cp = byKind(slow, 'DevMachineTemplate').find((o) => o.metadata.name === 'demo-control-plane')!;
-    const inMemory = (cp.spec as { template: { spec: { backend: { inMemory: Record<string, unknown> } } } })
-      .template.spec.backend.inMemory;
+    const inMemory = inMemoryOf(named(slow, 'DevMachineTemplate', 'demo-control-plane'));
     assert.deepEqual(inMemory.vm, { provisioning: { startupDuration: '10s' } });
     assert.deepEqual(inMemory.node, { provisioning: { startupDuration: '0s' } });
     assert.deepEqual((only(slow, 'Cluster').spec?.clusterNetwork as { pods: unknown }).pods, {
@@ -87,12 +255,7 @@ describe('generateCluster with the in-memory-kcp flavor', () => {
     });
   });
 
-  it('the default flavor renders the same objects as in-memory-kcp (until ClusterClass lands)', () => {
-    const options = { name: 'demo', kubernetesVersion: 'v1.34.0', env: {} };
-    assert.equal(
-      generateCluster(options).yaml,
-      generateCluster({ ...options, flavor: 'in-memory-kcp' }).yaml,
-    );
+  it('is listed after the default flavor', () => {
     assert.deepEqual(
       flavors.map((f) => f.name),
       ['in-memory', 'in-memory-kcp'],
@@ -101,17 +264,18 @@ describe('generateCluster with the in-memory-kcp flavor', () => {
 });
 
 describe('generateCluster variable precedence', () => {
-  const kcp = (yaml: string) => only(objects(yaml), 'KubeadmControlPlane').spec!;
-  const md = (yaml: string) => only(objects(yaml), 'MachineDeployment').spec!;
+  const version = (yaml: string) => topologyOf(yaml).version;
+  const cpReplicas = (yaml: string) => topologyOf(yaml).controlPlane.replicas;
+  const mdReplicas = (yaml: string) => topologyOf(yaml).workers.machineDeployments[0]?.replicas;
 
   it('takes KUBERNETES_VERSION and the machine counts from the environment when their flags are absent', () => {
     const yaml = generateCluster({
       name: 'demo',
       env: { KUBERNETES_VERSION: 'v1.33.1', CONTROL_PLANE_MACHINE_COUNT: '5', WORKER_MACHINE_COUNT: '4' },
     }).yaml;
-    assert.equal(kcp(yaml).version, 'v1.33.1');
-    assert.equal(kcp(yaml).replicas, 5);
-    assert.equal(md(yaml).replicas, 4);
+    assert.equal(version(yaml), 'v1.33.1');
+    assert.equal(cpReplicas(yaml), 5);
+    assert.equal(mdReplicas(yaml), 4);
   });
 
   it('lets flags override the environment, and always overrides CLUSTER_NAME and NAMESPACE', () => {
@@ -128,18 +292,19 @@ describe('generateCluster variable precedence', () => {
         NAMESPACE: 'elsewhere',
       },
     }).yaml;
-    assert.equal(kcp(yaml).version, 'v1.34.0');
-    assert.equal(kcp(yaml).replicas, 1);
-    assert.equal(md(yaml).replicas, 0);
+    assert.equal(version(yaml), 'v1.34.0');
+    assert.equal(cpReplicas(yaml), 1);
+    assert.equal(mdReplicas(yaml), 0);
     const cluster = only(objects(yaml), 'Cluster');
     assert.equal(cluster.metadata.name, 'demo');
     assert.equal(cluster.metadata.namespace, 'default');
+    assert.deepEqual(topologyOf(yaml).classRef, { name: 'in-memory', namespace: 'default' });
   });
 
   it('defaults to one control plane machine and no workers', () => {
     const yaml = generateCluster({ name: 'demo', kubernetesVersion: 'v1.34.0', env: {} }).yaml;
-    assert.equal(kcp(yaml).replicas, 1);
-    assert.equal(md(yaml).replicas, 0);
+    assert.equal(cpReplicas(yaml), 1);
+    assert.equal(mdReplicas(yaml), 0);
   });
 
   it('fails naming KUBERNETES_VERSION when neither the flag nor the environment sets it', () => {
@@ -265,6 +430,14 @@ describe('listClusterVariables', () => {
         '',
         '',
       ].join('\n'),
+    );
+  });
+
+  it('lists the same variables for the in-memory-kcp flavor: the ClusterClass changes no knob', () => {
+    const options = { name: 'demo', controlPlaneMachineCount: 3, env: {} };
+    assert.equal(
+      listClusterVariables({ ...options, flavor: 'in-memory-kcp' }).text,
+      listClusterVariables(options).text,
     );
   });
 
