@@ -15,6 +15,7 @@ import { addDescribeCommands } from './commands/cluster-commands.js';
 import { addGenerateCommands } from './commands/generate-commands.js';
 import { addManagementCommands } from './commands/management-commands.js';
 import { addMoveCommand } from './commands/move-command.js';
+import { addTopologyCommands } from './commands/topology-commands.js';
 import { addWorkloadCommands } from './commands/workload-commands.js';
 import { crdsToYaml } from './crds-yaml.js';
 import { describeError } from './describe-error.js';
@@ -145,6 +146,7 @@ export function buildProgram(io: CliIo): Command {
   addGenerateCommands(program, io);
   addDescribeCommands(program, io);
   addWorkloadCommands(program, io);
+  addTopologyCommands(program, io);
   addMoveCommand(program, io);
 
   program

@@ -97,18 +97,26 @@ export function computeTopology(input: {
   blueprint: Blueprint;
   current: LoadedCurrentState;
   random?: RandomSource;
+  /**
+   * `final`: every part at `spec.topology.version`, the state an upgrade ends in (what a plan shows);
+   * `sequenced` (default): the versions upgrade sequencing allows now (what the controller applies).
+   */
+  versions?: 'sequenced' | 'final';
 }): ComputedTopology {
   const { cluster, blueprint, current } = input;
   const upgrade = decideUpgrade(upgradeInput(cluster, blueprint, current));
+  const final = input.versions === 'final';
   const desired = computeDesiredState({
     cluster,
     clusterClass: blueprint.clusterClass,
     templates: blueprint.templates,
     current,
     versionFor: ({ object, topologyName, topologyVersion }) =>
-      object === 'ControlPlane'
-        ? upgrade.controlPlaneVersion
-        : (upgrade.machineDeploymentVersions.get(topologyName ?? '') ?? topologyVersion),
+      final
+        ? topologyVersion
+        : object === 'ControlPlane'
+          ? upgrade.controlPlaneVersion
+          : (upgrade.machineDeploymentVersions.get(topologyName ?? '') ?? topologyVersion),
     ...(input.random ? { random: input.random } : {}),
   });
   return { desired, upgrade };
