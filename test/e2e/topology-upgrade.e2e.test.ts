@@ -58,6 +58,17 @@ describe('ClusterClass topology: upgrading spec.topology.version', () => {
     mdTopologies.push({ ...structuredClone(mdTopologies[0]!), name: 'md-1' });
     await applyManifests(h, ns, docs.map((d) => stringify(d)).join('---\n'));
     await waitAvailable(h, ns, 'up', 2, 120_000);
+    // Available needs a quorum of the control plane, not all three: wait for the third before upgrading.
+    await eventually(
+      'all 3 control plane Machines ready',
+      async () => {
+        const c = await getObj(h, CLUSTER, ns, 'up');
+        const cp = (c?.status as { controlPlane?: { readyReplicas?: number; replicas?: number } } | undefined)
+          ?.controlPlane;
+        return cp?.readyReplicas === 3 && cp.replicas === 3 ? true : undefined;
+      },
+      120_000,
+    );
     const mds = await listOf(h, MACHINE_DEPLOYMENT, ns);
     const topologyOf = new Map(
       mds.map((md) => [
@@ -71,6 +82,7 @@ describe('ClusterClass topology: upgrading spec.topology.version', () => {
     const events: MachineEvent[] = [];
     const reasons: string[] = [];
     const plans = new Set<string>();
+    let availableWhileUpgrading = false;
     const stop = new AbortController();
     const start = await h.client.list<Obj>(MACHINE, { namespace: ns });
     const record = (type: 'ADDED' | 'DELETED', m: Obj) =>
@@ -96,6 +108,8 @@ describe('ClusterClass topology: upgrading spec.topology.version', () => {
       void getObj(h, CLUSTER, ns, 'up').then((c) => {
         const r = condition(c, 'TopologyReconciled');
         if (r && reasons.at(-1) !== r.reason) reasons.push(String(r.reason));
+        if (r?.reason === 'ClusterUpgrading' && condition(c, 'Available')?.status === 'True')
+          availableWhileUpgrading = true;
         const plan = (c?.status as { controlPlane?: { upgradePlan?: { version: string }[] } })?.controlPlane
           ?.upgradePlan;
         if (plan) plans.add(plan.map((p) => p.version).join(','));
@@ -167,5 +181,10 @@ describe('ClusterClass topology: upgrading spec.topology.version', () => {
     // What the user saw meanwhile: the upgrade in TopologyReconciled and in status.controlPlane.upgradePlan.
     assert.ok(reasons.includes('ClusterUpgrading'), `TopologyReconciled reasons seen: ${reasons.join(', ')}`);
     assert.ok(plans.has(TO), `upgrade plans seen: ${[...plans].join(' | ')}`);
+    // An upgrade under way is information: the Cluster stays Available (upstream's merge priority).
+    assert.ok(
+      availableWhileUpgrading,
+      'the Cluster was never Available while TopologyReconciled said ClusterUpgrading',
+    );
   });
 });

@@ -42,7 +42,9 @@ export interface MergeStrategy {
   ): MergeResult;
 }
 
-export type GetMergePriority = (condition: Pick<Condition, 'type' | 'status'>) => MergePriority;
+export type GetMergePriority = (
+  condition: Pick<Condition, 'type' | 'status'> & Partial<Pick<Condition, 'reason'>>,
+) => MergePriority;
 export type ComputeMergeReason = (
   issues: readonly ConditionWithOwner[],
   unknowns: readonly ConditionWithOwner[],

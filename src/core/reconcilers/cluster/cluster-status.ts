@@ -3,7 +3,9 @@ import {
   computeMergeReason,
   defaultMergePriority,
   defaultMergeStrategy,
+  type GetMergePriority,
   isTrue,
+  MergePriority,
   mirrorCondition,
   type NewCondition,
   setCondition,
@@ -85,9 +87,42 @@ export function updateClusterStatus(s: ClusterScope, remoteProbe: NewCondition |
         ClusterReason.AvailableUnknown,
         ClusterReason.Available,
       ),
-      getPriority: defaultMergePriority([CommonCondition.Deleting]),
+      getPriority: availablePriority(cluster),
     }),
   });
+}
+
+/**
+ * Upstream's priorities for the Available summary: a TopologyReconciled that is False because an upgrade (or a
+ * pause, a deferral) is under way is information, not a problem (only ReconcileFailed and ClusterClassNotReconciled
+ * count), so a cluster stays Available while it upgrades; while the Cluster is deleting, infrastructure and control
+ * plane that are gone are expected.
+ */
+function availablePriority(cluster: ClusterScope['cluster']): GetMergePriority {
+  const base = defaultMergePriority([CommonCondition.Deleting]);
+  const deleting = !!cluster.metadata.deletionTimestamp;
+  const goneWhileDeleting: Record<string, readonly string[]> = {
+    [ClusterCondition.InfrastructureReady]: [
+      ClusterReason.InfrastructureDeleted,
+      ClusterReason.InfrastructureDoesNotExist,
+    ],
+    [ClusterCondition.ControlPlaneAvailable]: [
+      ClusterReason.ControlPlaneDeleted,
+      ClusterReason.ControlPlaneDoesNotExist,
+    ],
+  };
+  return (condition) => {
+    if (deleting && goneWhileDeleting[condition.type]?.includes(condition.reason ?? ''))
+      return MergePriority.Info;
+    if (
+      condition.type === ClusterCondition.TopologyReconciled &&
+      condition.status === 'False' &&
+      condition.reason !== ClusterReason.TopologyReconciledFailed &&
+      condition.reason !== ClusterReason.TopologyReconciledClusterClassNotReconciled
+    )
+      return MergePriority.Info;
+    return base(condition);
+  };
 }
 
 function setPhase({ cluster }: ClusterScope): void {

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../../controller-runtime/api/object.js';
 import { ControllerBuilder } from '../../../controller-runtime/controller/builder.js';
 import type { Controller } from '../../../controller-runtime/controller/controller.js';
+import type { Predicate } from '../../../controller-runtime/controller/predicates.js';
 import type { Request } from '../../../controller-runtime/controller/reconciler.js';
 import type { Manager } from '../../../controller-runtime/manager/manager.js';
 import type { Cluster } from '../../api/v1beta2/cluster-types.js';
@@ -9,7 +10,7 @@ import { ContractResolver } from '../../contract/contract-version.js';
 import type { RandomSource } from '../../topology/desired-state/index.js';
 import { ClusterType } from '../cluster/cluster-reconciler.js';
 import { ExternalTracker } from '../external-tracker.js';
-import { ClusterClassType, MachineDeploymentType, MachineType } from './current-state.js';
+import { ClusterClassType, MachineDeploymentType, MachineSetType, MachineType } from './current-state.js';
 import { TopologyReconciler } from './topology-reconciler.js';
 
 export interface TopologyControllerOptions {
@@ -29,9 +30,16 @@ const toClusterOfTopologyObject = (obj: KubeObject): Request[] =>
   Label.ClusterTopologyOwned in (obj.metadata.labels ?? {}) ? toClusterByLabel(obj) : [];
 
 /**
+ * A topology MachineSet going away: the templates it was made from may now be unused (upstream's topology
+ * MachineSet controller deletes them then). Nothing else need change when an old MachineSet of a rollout
+ * goes, so without this its templates would wait for an unrelated event.
+ */
+const onlyDeletes: Predicate = { create: () => false, update: () => false };
+
+/**
  * Registers the topology controller: Clusters with `spec.topology`; their ClusterClass; the MachineDeployments,
- * infrastructure cluster and control plane the topology made; and Machines (an upgrade moves on as they are
- * replaced).
+ * infrastructure cluster and control plane the topology made; Machines (an upgrade moves on as they are
+ * replaced); and deleted MachineSets (their cloned templates are cleaned up).
  */
 export function setupTopologyController(
   manager: Manager,
@@ -56,6 +64,7 @@ export function setupTopologyController(
     .watches(ClusterClassType, clustersOfClass)
     .watches(MachineDeploymentType, toClusterOfTopologyObject)
     .watches(MachineType, toClusterByLabel)
+    .watches(MachineSetType, toClusterOfTopologyObject, { predicates: [onlyDeletes] })
     .withOptions({ maxConcurrentReconciles: options.maxConcurrentReconciles ?? 10 })
     .complete(
       new TopologyReconciler({

@@ -73,18 +73,13 @@ export class TopologyReconciler implements Reconciler {
         reason,
         ...(message ? { message } : {}),
       });
-    if (cluster.metadata.deletionTimestamp) {
-      topologyReconciled('False', ClusterReason.TopologyReconciledDeleting, 'Cluster is deleting');
+    // Paused before deleting, as upstream: a paused Cluster's deletion waits, and the condition says so.
+    if (cluster.spec.paused || Annotation.Paused in (cluster.metadata.annotations ?? {})) {
+      topologyReconciled('False', ClusterReason.TopologyReconcilePaused, pausedMessage(cluster));
       return undefined;
     }
-    if (cluster.spec.paused || Annotation.Paused in (cluster.metadata.annotations ?? {})) {
-      topologyReconciled(
-        'False',
-        ClusterReason.TopologyReconcilePaused,
-        cluster.spec.paused
-          ? 'Cluster spec.paused is set to true'
-          : 'Cluster has the cluster.x-k8s.io/paused annotation',
-      );
+    if (cluster.metadata.deletionTimestamp) {
+      topologyReconciled('False', ClusterReason.TopologyReconciledDeleting, 'Cluster is deleting');
       return undefined;
     }
     try {
@@ -134,6 +129,15 @@ export class TopologyReconciler implements Reconciler {
     for (const obj of [current.infrastructureCluster, current.controlPlane])
       if (obj?.apiVersion && obj.kind) this.#o.tracker?.watch({ apiVersion: obj.apiVersion, kind: obj.kind });
   }
+}
+
+/** Upstream's message: each way the Cluster is paused, comma separated. */
+function pausedMessage(cluster: StoredCluster): string {
+  const messages: string[] = [];
+  if (cluster.spec.paused) messages.push('Cluster spec.paused is set to true');
+  if (Annotation.Paused in (cluster.metadata.annotations ?? {}))
+    messages.push('Cluster has the cluster.x-k8s.io/paused annotation');
+  return messages.join(', ');
 }
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
