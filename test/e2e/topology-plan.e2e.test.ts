@@ -79,6 +79,47 @@ const replacedNames = (plan: TopologyPlan) =>
 describe('capi topology plan against what the controllers then do', () => {
   const harness = useHarness({ setup: setupCore, webhooks: true });
 
+  it('a new cluster with a new ClusterClass: everything is to be created, the Cluster defaulted against the new class', async () => {
+    const h = harness();
+    const ns = await h.namespace();
+    const { yaml } = generateCluster({
+      name: 'fresh',
+      kubernetesVersion: FROM,
+      controlPlaneMachineCount: 1,
+      workerMachineCount: 1,
+      targetNamespace: ns,
+      env: {},
+    });
+    const objects = parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject);
+    const plan = await planTopology({ client: h.client, objects });
+    const text = renderPlan(plan);
+    assert.equal(plan.clusters.length, 1, text);
+    const p = plan.clusters[0]!;
+    assert.deepEqual(
+      p.changes.map((c) => `${c.action} ${c.kind}`),
+      [
+        'create Cluster',
+        'create DevCluster',
+        'create DevMachineTemplate',
+        'create KubeadmControlPlane',
+        'create MachineHealthCheck',
+        'create KubeadmConfigTemplate',
+        'create DevMachineTemplate',
+        'create MachineDeployment',
+        'create MachineHealthCheck',
+      ],
+      text,
+    );
+    // As upstream, MachineDeployments of a new cluster are created with it (held back only while an existing
+    // control plane provisions or upgrades).
+    assert.match(text, /\+ MachineDeployment fresh-md-0-[a-z0-9]{5} {2}\(topology md-0\)/);
+    assert.match(text, /note: ClusterClass in-memory is new: the Cluster was defaulted and validated here/);
+    assert.deepEqual(p.replaced, []);
+    // Planning wrote nothing.
+    assert.deepEqual(await listOf(h, CLUSTER_CLASS, ns), []);
+    assert.equal(await getObj(h, CLUSTER, ns, 'fresh'), undefined);
+  });
+
   it('label-only change: no replacement, none happens; version bump: exactly the listed Machines are replaced; class template change: the workers', async () => {
     const h = harness();
     const ns = await h.namespace();

@@ -31,6 +31,9 @@ import { TOPOLOGY_FIELD_MANAGER } from '../../core/reconcilers/topology/reconcil
 import type { DesiredState } from '../../core/topology/desired-state/index.js';
 import type { KubeadmControlPlane } from '../../providers/control-plane-kubeadm/api/index.js';
 import { upToDate } from '../../providers/control-plane-kubeadm/internal/up-to-date.js';
+import { clusterWebhook } from '../../core/webhooks/cluster-webhook.js';
+import { webhookContext } from '../../core/webhooks/webhook-options.js';
+import { MANAGEMENT_PLANE_FEATURE_GATES } from '../../main/webhooks.js';
 import { fieldChanges, type FieldChange } from './field-changes.js';
 import { dryRunKubectlApply } from './kubectl-apply.js';
 import { OverlayReader } from './overlay-reader.js';
@@ -98,15 +101,25 @@ export interface PlanOptions {
 export async function planTopology(options: PlanOptions): Promise<TopologyPlan> {
   const { client } = options;
   const overlay = new OverlayReader(client);
+  const notes = new Map<string, string>();
   for (const obj of [...options.objects].sort((a, b) => applyOrder(a) - applyOrder(b))) {
-    let stored: KubeObject;
+    let stored: KubeObject | undefined;
+    let rejection: unknown;
     try {
       stored = await dryRunKubectlApply(client, obj);
     } catch (err) {
-      throw new PlanInputRejectedError(
-        `${obj.kind ?? ''} ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''} would be rejected: ${errorText(err)}`,
-      );
+      rejection = err;
     }
+    // The server admits a Cluster whose ClusterClass it does not have yet, without defaulting its variables.
+    const local = await admitWithNewClass(client, overlay, stored ?? obj);
+    if (local) {
+      stored = local.object;
+      notes.set(`${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`, local.note);
+    }
+    if (!stored)
+      throw new PlanInputRejectedError(
+        `${obj.kind ?? ''} ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''} would be rejected: ${errorText(rejection)}`,
+      );
     if (stored.kind === 'ClusterClass') {
       // What the ClusterClass controller will publish for it: the plan does not wait for it.
       const cc = stored as ClusterClass & KubeObject;
@@ -122,9 +135,59 @@ export async function planTopology(options: PlanOptions): Promise<TopologyPlan> 
   const clusters = await affectedClusters(overlay, options.objects);
   const plans: ClusterPlan[] = [];
   const resolver = new ContractResolver(client);
-  for (const cluster of clusters)
-    plans.push(await planCluster(client, overlay, resolver, cluster, options.now ?? Date.now()));
+  for (const cluster of clusters) {
+    const plan = await planCluster(client, overlay, resolver, cluster, options.now ?? Date.now());
+    const note = notes.get(`${plan.namespace}/${plan.name}`);
+    if (note) plan.notes.unshift(note);
+    plans.push(plan);
+  }
   return { clusters: plans };
+}
+
+/**
+ * A Cluster whose ClusterClass is new too is not defaulted against it by the server's dry run (the class is
+ * created by the real apply first). The Cluster webhook then runs here, reading through the overlay that holds
+ * the class: the same defaulting (variables from the class's schemas) and validation. Undefined when the Cluster
+ * does not name a new class of the input, or the webhook refuses it (the server's answer then stands).
+ */
+async function admitWithNewClass(
+  client: Client,
+  overlay: OverlayReader,
+  obj: KubeObject,
+): Promise<{ object: KubeObject; note: string } | undefined> {
+  if (obj.kind !== 'Cluster' || gk(obj) !== gk(ClusterType)) return undefined;
+  const cluster = structuredClone(obj) as Cluster & KubeObject;
+  const ref = cluster.spec?.topology?.classRef;
+  if (!ref?.name) return undefined;
+  const namespace = ref.namespace || cluster.metadata.namespace;
+  const inInput = overlay
+    .objects()
+    .some(
+      (o) => o.kind === 'ClusterClass' && o.metadata.namespace === namespace && o.metadata.name === ref.name,
+    );
+  if (!inInput || (await getOptional(client, ClusterClassType, namespace, ref.name))) return undefined;
+  const webhook = clusterWebhook(
+    webhookContext({
+      reader: overlay,
+      featureGates: MANAGEMENT_PLANE_FEATURE_GATES,
+      clusterClassPollTimeoutMs: 0,
+    }),
+  );
+  const request = {
+    operation: 'CREATE' as const,
+    userInfo: { username: 'capi topology plan', groups: [] },
+    dryRun: true,
+  };
+  try {
+    await webhook.defaulter?.default(cluster, request);
+    await webhook.validator?.validateCreate?.(cluster, request);
+  } catch {
+    return undefined;
+  }
+  return {
+    object: cluster,
+    note: `ClusterClass ${ref.name} is new: the Cluster was defaulted and validated here by the Cluster webhook against it (the server checks it again on apply)`,
+  };
 }
 
 /** The Clusters with topology that the objects touch: themselves, through their ClusterClass, or its templates. */
@@ -264,6 +327,13 @@ async function planCluster(
   if (current.controlPlane)
     plan.replaced.push(...(await controlPlaneReplacements(client, resolver, current, cpAfter, now)));
 
+  // The control plane's MachineHealthCheck (the MachineDeployments' come with them).
+  for (const mhc of desired.machineHealthChecks) {
+    if ([...desired.machineDeployments.values()].some((md) => md.machineHealthCheck === mhc)) continue;
+    const live = current.machineHealthChecks.find((m) => m.metadata.name === mhc.metadata?.name);
+    await change(mhc as KubeObject, live);
+  }
+
   const pendingCreate = new Set(sequenced.upgrade.machineDeployments.pendingCreate);
   for (const [topologyName, md] of desired.machineDeployments) {
     const existing = current.machineDeployments.get(topologyName);
@@ -297,11 +367,6 @@ async function planCluster(
       const live = current.machineHealthChecks.find((m) => m.metadata.name === mhc.metadata.name);
       await change(mhc, live);
     }
-  }
-  for (const mhc of desired.machineHealthChecks) {
-    if ([...desired.machineDeployments.values()].some((md) => md.machineHealthCheck === mhc)) continue;
-    const live = current.machineHealthChecks.find((m) => m.metadata.name === mhc.metadata?.name);
-    await change(mhc as KubeObject, live);
   }
   const wantedChecks = new Set(desired.machineHealthChecks.map((m) => m.metadata?.name));
   for (const mhc of current.machineHealthChecks)
