@@ -19,7 +19,7 @@ import {
   useHarness,
 } from '../providers/infrastructure-dev/harness.js';
 import {
-  applyManifests,
+  applyGeneratedTopologyCluster,
   CLUSTER_CLASS,
   listOf,
   MACHINE,
@@ -123,21 +123,13 @@ describe('capi topology plan against what the controllers then do', () => {
   it('label-only change: no replacement, none happens; version bump: exactly the listed Machines are replaced; class template change: the workers', async () => {
     const h = harness();
     const ns = await h.namespace();
-    const { yaml } = generateCluster({
+    await applyGeneratedTopologyCluster(h, ns, {
       name: 'pl',
-      kubernetesVersion: FROM,
-      controlPlaneMachineCount: 1,
-      workerMachineCount: 2,
-      targetNamespace: ns,
-      env: {},
+      version: FROM,
+      controlPlane: 1,
+      md0Replicas: 2,
+      md1Replicas: 1,
     });
-    const docs = parseAllDocuments(yaml).map((d) => d.toJS() as Obj);
-    const clusterDoc = docs.find((d) => d.kind === 'Cluster')!;
-    const mds = (
-      clusterDoc.spec as { topology: { workers: { machineDeployments: Record<string, unknown>[] } } }
-    ).topology.workers.machineDeployments;
-    mds.push({ ...structuredClone(mds[0]!), name: 'md-1', replicas: 1 });
-    await applyManifests(h, ns, docs.map((d) => JSON.stringify(d)).join('\n---\n'));
     let cluster = await waitAvailable(h, ns, 'pl', 3, 120_000);
     const initial = await machineNames(h, ns);
     assert.equal(initial.size, 4);

@@ -4,8 +4,6 @@
 // and that the cluster ends Available on the new version.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseAllDocuments, stringify } from 'yaml';
-import { generateCluster } from '../../src/clusterctl/generate/generate-cluster.js';
 import { setupCore } from '../core/core-helpers.js';
 import {
   CLUSTER,
@@ -16,7 +14,7 @@ import {
   useHarness,
 } from '../providers/infrastructure-dev/harness.js';
 import {
-  applyManifests,
+  applyGeneratedTopologyCluster,
   KCP,
   listOf,
   MACHINE,
@@ -43,20 +41,13 @@ describe('ClusterClass topology: upgrading spec.topology.version', () => {
     const h = harness();
     const ns = await h.namespace();
     // The default flavor of `capi generate cluster`: ClusterClass in-memory and a topology Cluster, plus md-1.
-    const { yaml } = generateCluster({
+    await applyGeneratedTopologyCluster(h, ns, {
       name: 'up',
-      kubernetesVersion: FROM,
-      controlPlaneMachineCount: 3,
-      workerMachineCount: 1,
-      targetNamespace: ns,
-      env: {},
+      version: FROM,
+      controlPlane: 3,
+      md0Replicas: 1,
+      md1Replicas: 1,
     });
-    const docs = parseAllDocuments(yaml).map((d) => d.toJS() as Obj);
-    const cluster = docs.find((d) => d.kind === 'Cluster')!;
-    const mdTopologies = (cluster.spec as { topology: { workers: { machineDeployments: Obj[] } } }).topology
-      .workers.machineDeployments;
-    mdTopologies.push({ ...structuredClone(mdTopologies[0]!), name: 'md-1' });
-    await applyManifests(h, ns, docs.map((d) => stringify(d)).join('---\n'));
     await waitAvailable(h, ns, 'up', 2, 120_000);
     // Available needs a quorum of the control plane, not all three: wait for the third before upgrading.
     await eventually(

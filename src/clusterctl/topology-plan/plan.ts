@@ -6,7 +6,6 @@
 // MachineDeployment controllers' own up-to-date checks.
 import { type KubeObject, parseApiVersion, type TypeRef } from '../../controller-runtime/api/object.js';
 import type { Client, Reader } from '../../controller-runtime/client/client.js';
-import { isNotFound } from '../../controller-runtime/client/errors.js';
 import type { Cluster } from '../../core/api/v1beta2/cluster-types.js';
 import type { ClusterClass } from '../../core/api/v1beta2/cluster-class-types.js';
 import { API_VERSION } from '../../core/api/v1beta2/group.js';
@@ -24,8 +23,10 @@ import {
   ClusterClassType,
   type LoadedCurrentState,
   loadBlueprint,
+  getOptional,
   loadCurrentState,
   MachineSetType,
+  readReferenced,
 } from '../../core/reconcilers/topology/current-state.js';
 import { TOPOLOGY_FIELD_MANAGER } from '../../core/reconcilers/topology/reconcile-state.js';
 import type { DesiredState } from '../../core/topology/desired-state/index.js';
@@ -225,15 +226,6 @@ async function affectedClusters(
   );
 }
 
-async function getOptional(reader: Reader, type: TypeRef, namespace: string | undefined, name: string) {
-  try {
-    return await reader.get(type, { namespace, name });
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
 /** What the topology controller's server-side apply would leave on an existing object. */
 async function dryRunTopologyApply(client: Client, obj: KubeObject): Promise<KubeObject> {
   return client.apply(obj, { fieldManager: TOPOLOGY_FIELD_MANAGER, force: true, dryRun: true });
@@ -423,16 +415,8 @@ async function controlPlaneReplacements(
     const machine = m as Machine & KubeObject;
     let reasons: string[];
     if (isKcp) {
-      const read = async (ref: { apiGroup?: string; kind?: string; name?: string } | undefined) => {
-        if (!ref?.name || !ref.kind) return undefined;
-        const type = await resolver.typeOf({ apiGroup: ref.apiGroup ?? '', kind: ref.kind });
-        return getOptional(
-          client,
-          { apiVersion: type.apiVersion, kind: type.kind },
-          m.metadata.namespace,
-          ref.name,
-        );
-      };
+      const read = (ref: { apiGroup?: string; kind?: string; name?: string } | undefined) =>
+        readReferenced(client, resolver, m.metadata.namespace, ref);
       const verdict = upToDate({
         kcp: cpAfter as unknown as KubeadmControlPlane,
         machine,

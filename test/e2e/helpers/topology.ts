@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import type { TypeRef } from '../../../src/controller-runtime/api/object.js';
 import { substituteVariables } from '../../../src/clusterctl/generate/envsubst.js';
+import { generateCluster } from '../../../src/clusterctl/generate/generate-cluster.js';
 import {
   CLUSTER,
   condition,
@@ -76,4 +77,32 @@ export function waitAvailable(
     },
     timeoutMs,
   );
+}
+
+/**
+ * Applies what `capi generate cluster NAME` renders by default (the in-memory ClusterClass with 0 s machine steps,
+ * and a topology Cluster with `md-0`), plus a MachineDeployment topology `md-1` of the same class when
+ * `md1Replicas` is given. Returns once the objects are created.
+ */
+export async function applyGeneratedTopologyCluster(
+  h: Harness,
+  namespace: string,
+  o: { name: string; version: string; controlPlane: number; md0Replicas: number; md1Replicas?: number },
+): Promise<void> {
+  const { yaml } = generateCluster({
+    name: o.name,
+    kubernetesVersion: o.version,
+    controlPlaneMachineCount: o.controlPlane,
+    workerMachineCount: o.md0Replicas,
+    targetNamespace: namespace,
+    env: {},
+  });
+  const docs = parseAllDocuments(yaml).map((d) => d.toJS() as Obj);
+  if (o.md1Replicas !== undefined) {
+    const cluster = docs.find((d) => d.kind === 'Cluster')!;
+    const mds = (cluster.spec as { topology: { workers: { machineDeployments: Record<string, unknown>[] } } })
+      .topology.workers.machineDeployments;
+    mds.push({ ...structuredClone(mds[0]!), name: 'md-1', replicas: o.md1Replicas });
+  }
+  await applyManifests(h, namespace, docs.map((d) => JSON.stringify(d)).join('\n---\n'));
 }

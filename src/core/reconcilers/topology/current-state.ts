@@ -115,7 +115,13 @@ interface RefLike {
   name?: string;
 }
 
-async function getOptional(reader: Reader, type: TypeRef, namespace: string | undefined, name: string) {
+/** An object, or undefined when it does not exist. */
+export async function getOptional(
+  reader: Reader,
+  type: TypeRef,
+  namespace: string | undefined,
+  name: string,
+): Promise<KubeObject | undefined> {
   try {
     return await reader.get(type, { namespace, name });
   } catch (err) {
@@ -128,6 +134,17 @@ async function getOptional(reader: Reader, type: TypeRef, namespace: string | un
 async function typeOfRef(resolver: ContractResolver, ref: RefLike): Promise<TypeRef> {
   const t = await resolver.typeOf({ apiGroup: ref.apiGroup ?? '', kind: ref.kind ?? '' });
   return { apiVersion: t.apiVersion, kind: t.kind };
+}
+
+/** The object a contract reference (`apiGroup`, `kind`, `name`) names, if there is one and it exists. */
+export async function readReferenced(
+  reader: Reader,
+  resolver: ContractResolver,
+  namespace: string | undefined,
+  ref: RefLike | undefined,
+): Promise<KubeObject | undefined> {
+  if (!ref?.name || !ref.kind) return undefined;
+  return getOptional(reader, await typeOfRef(resolver, ref), namespace, ref.name);
 }
 
 /**
@@ -195,10 +212,8 @@ export async function loadCurrentState(
     const contract = (await resolver.resolve({ apiGroup: group, kind: cp.kind ?? '' })).contract;
     current.controlPlaneContract = contract;
     const ref = ControlPlane.machineInfrastructureRef(cp, contract);
-    if (ref?.name) {
-      const template = await getOptional(reader, await typeOfRef(resolver, ref), namespace, ref.name);
-      if (template) current.controlPlaneInfrastructureMachineTemplate = template;
-    }
+    const template = await readReferenced(reader, resolver, namespace, ref);
+    if (template) current.controlPlaneInfrastructureMachineTemplate = template;
   }
 
   const machines = (
@@ -223,21 +238,10 @@ export async function loadCurrentState(
       object: md,
       machines: machines.filter((m) => m.metadata.labels?.[Label.MachineDeploymentName] === md.metadata.name),
     };
-    const bootstrapRef = spec.bootstrap?.configRef;
-    if (bootstrapRef?.name) {
-      const t = await getOptional(
-        reader,
-        await typeOfRef(resolver, bootstrapRef),
-        namespace,
-        bootstrapRef.name,
-      );
-      if (t) loaded.bootstrapTemplate = t;
-    }
-    if (spec.infrastructureRef?.name) {
-      const ref = spec.infrastructureRef;
-      const t = await getOptional(reader, await typeOfRef(resolver, ref), namespace, ref.name);
-      if (t) loaded.infrastructureTemplate = t;
-    }
+    const bootstrapTemplate = await readReferenced(reader, resolver, namespace, spec.bootstrap?.configRef);
+    if (bootstrapTemplate) loaded.bootstrapTemplate = bootstrapTemplate;
+    const infrastructureTemplate = await readReferenced(reader, resolver, namespace, spec.infrastructureRef);
+    if (infrastructureTemplate) loaded.infrastructureTemplate = infrastructureTemplate;
     current.machineDeployments.set(topologyName, loaded);
   }
   current.machineHealthChecks = (
