@@ -36,6 +36,22 @@ const toClusterOfTopologyObject = (obj: KubeObject): Request[] =>
  */
 const onlyDeletes: Predicate = { create: () => false, update: () => false };
 
+type VersionedMachine = KubeObject & {
+  spec?: { version?: string };
+  status?: { nodeInfo?: { kubeletVersion?: string } };
+};
+
+/**
+ * Upgrade sequencing reads Machines for their versions only: a Machine coming, going, being deleted or changing
+ * its `spec.version` or kubelet version matters; its many status writes (conditions, addresses) do not.
+ */
+const machineVersionChanged: Predicate<VersionedMachine> = {
+  update: (o, n) =>
+    o.spec?.version !== n.spec?.version ||
+    o.status?.nodeInfo?.kubeletVersion !== n.status?.nodeInfo?.kubeletVersion ||
+    !!o.metadata.deletionTimestamp !== !!n.metadata.deletionTimestamp,
+};
+
 /**
  * Registers the topology controller: Clusters with `spec.topology`; their ClusterClass; the MachineDeployments,
  * infrastructure cluster and control plane the topology made; Machines (an upgrade moves on as they are
@@ -63,7 +79,7 @@ export function setupTopologyController(
     .for(ClusterType)
     .watches(ClusterClassType, clustersOfClass)
     .watches(MachineDeploymentType, toClusterOfTopologyObject)
-    .watches(MachineType, toClusterByLabel)
+    .watches(MachineType, toClusterByLabel, { predicates: [machineVersionChanged as Predicate] })
     .watches(MachineSetType, toClusterOfTopologyObject, { predicates: [onlyDeletes] })
     .withOptions({ maxConcurrentReconciles: options.maxConcurrentReconciles ?? 10 })
     .complete(
