@@ -226,6 +226,45 @@ describe('Cluster webhook', () => {
     );
   });
 
+  it('refuses a version change while the control plane has not reached, or is still rolling out, the current one', async () => {
+    const reader = new FakeClient();
+    reader.seed(clusterClass());
+    reader.seed({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: {
+        name: 'kubeadmcontrolplanes.controlplane.cluster.x-k8s.io',
+        labels: { 'cluster.x-k8s.io/v1beta2': 'v1beta2' },
+      },
+      spec: { versions: [{ name: 'v1beta2', served: true }] },
+    });
+    const kcp = (spec: string, status?: string) => ({
+      apiVersion: 'controlplane.cluster.x-k8s.io/v1beta2',
+      kind: 'KubeadmControlPlane',
+      metadata: { name: 'c-1-cp', namespace: 'default' },
+      spec: { version: spec },
+      ...(status ? { status: { version: status } } : {}),
+    });
+    const hook = webhookFor('Cluster', { reader, clusterClassPollTimeoutMs: 0 });
+    const cpRef = { apiGroup: 'controlplane.cluster.x-k8s.io', kind: 'KubeadmControlPlane', name: 'c-1-cp' };
+    const withRef = (version: string) =>
+      cluster({ topology: { classRef: { name: 'quick-start' }, version }, controlPlaneRef: cpRef });
+    const old = withRef('v1.33.0');
+    const bump = withRef('v1.34.0');
+    const refusal = async () => causes(() => hook.validator.validateUpdate?.(old, bump, updateOf(old)));
+    const prefix = 'spec.topology.version: Invalid value: "v1.34.0": version cannot be changed: ';
+    reader.seed(kcp('v1.32.0', 'v1.32.0'));
+    assert.deepEqual(await refusal(), [
+      `${prefix}Cluster.spec.topology.version 1.33.0 was not propagated to control plane yet (control plane version 1.32.0)`,
+    ]);
+    reader.seed(kcp('v1.33.0'));
+    assert.deepEqual(await refusal(), [`${prefix}control plane is currently provisioning`]);
+    reader.seed(kcp('v1.33.0', 'v1.32.0'));
+    assert.deepEqual(await refusal(), [`${prefix}control plane is still completing a previous upgrade`]);
+    reader.seed(kcp('v1.33.0', 'v1.33.0'));
+    await hook.validator.validateUpdate?.(old, bump, updateOf(old));
+  });
+
   it('checks the topology against its ClusterClass, and warns when the ClusterClass is missing', async () => {
     const reader = new FakeClient();
     reader.seed(clusterClass({ kubernetesVersions: ['v1.32.0', 'v1.33.0'] }));

@@ -39,6 +39,8 @@ import { isDefined, loose, type Loose } from './util/object.js';
 import { defaultTopologyVariables } from './util/variable-defaulting.js';
 import { validateTopologyVariables } from './util/variable-validation.js';
 import type { WebhookContext } from './webhook-options.js';
+import { ControlPlane } from '../contract/accessors.js';
+import { ContractResolver } from '../contract/contract-version.js';
 
 const GROUP_KIND = `Cluster.${GROUP}`;
 const POLL_INTERVAL_MS = 200;
@@ -345,6 +347,44 @@ async function machineDeploymentsStillUpgrading(
     : undefined;
 }
 
+/**
+ * Why the control plane cannot take a new version yet (upstream's validateTopologyControlPlaneVersion): the current
+ * topology version has not reached it, it is still provisioning, or it still runs an older version somewhere.
+ */
+async function controlPlaneNotDone(
+  reader: Reader,
+  oldCluster: Loose<Cluster>,
+  version: SemVer,
+): Promise<string | undefined> {
+  const ref = oldCluster.spec?.controlPlaneRef;
+  if (!ref?.name) return undefined;
+  let cp: KubeObject;
+  try {
+    const type = await new ContractResolver(reader).typeOf({
+      apiGroup: ref.apiGroup ?? '',
+      kind: ref.kind ?? '',
+    });
+    cp = await reader.get(
+      { apiVersion: type.apiVersion, kind: type.kind },
+      { namespace: oldCluster.metadata?.namespace, name: ref.name },
+    );
+  } catch (err) {
+    return `failed to check if control plane is upgrading: failed to get control plane object: ${errorText(err)}`;
+  }
+  const specText = ControlPlane.version(cp) ?? '';
+  const spec = parseSemverTolerant(specText);
+  if (isSemverError(spec))
+    return `failed to check if control plane is upgrading: failed to parse control plane version ${specText}: ${spec.error}`;
+  if (formatSemver(spec) !== formatSemver(version))
+    return `Cluster.spec.topology.version ${formatSemver(version)} was not propagated to control plane yet (control plane version ${formatSemver(spec)})`;
+  const statusText = ControlPlane.statusVersion(cp);
+  if (!statusText) return 'control plane is currently provisioning';
+  const status = parseSemverTolerant(statusText);
+  if (isSemverError(status) || compareVersions(status, spec) < 0)
+    return 'control plane is still completing a previous upgrade';
+  return undefined;
+}
+
 async function validateTopologyVersionUpdate(
   path: FieldPath,
   value: string,
@@ -372,6 +412,8 @@ async function validateTopologyVersionUpdate(
   }
   if (!context.reader) return undefined;
   const blockers: string[] = [];
+  const cp = await controlPlaneNotDone(context.reader, clusters.prev, prev);
+  if (cp) blockers.push(cp);
   try {
     const mds = await machineDeploymentsStillUpgrading(context.reader, clusters.prev, prev);
     if (mds) blockers.push(mds);
