@@ -109,7 +109,24 @@ export class TargetCopier {
       await beforeWrite(this.#hooks, `status:${stepName(node.obj)}`);
       copy = await this.#writeStatus(node, copy, status);
     }
-    return copy;
+    return this.#restoreManagedFields(node, copy);
+  }
+
+  /**
+   * Gives the copy the source's `managedFields` (after its status, which records its own writer): created, the
+   * copy has every field owned by the move's field manager, and a controller writing with server-side apply (the
+   * topology controller) would only ever share its fields, never again remove one it stops setting. As
+   * clusterctl's `patchTopologyManagedFields`; a write of nothing but `managedFields` replaces the tracking.
+   */
+  async #restoreManagedFields(node: GraphNode, copy: KubeObject): Promise<KubeObject> {
+    const managedFields = node.obj.metadata.managedFields;
+    if (!managedFields?.length || isDeepStrictEqual(copy.metadata.managedFields, managedFields)) return copy;
+    await beforeWrite(this.#hooks, `fields:${stepName(node.obj)}`);
+    return this.#to.patch(
+      { ...copy, apiVersion: node.type.apiVersion, kind: node.type.kind },
+      { type: 'merge', data: { metadata: { managedFields } } },
+      this.#signal(),
+    );
   }
 
   async #writeStatus(node: GraphNode, copy: KubeObject, status: unknown): Promise<KubeObject> {

@@ -405,6 +405,8 @@ export interface Snapshot {
   /** `Kind/namespace/name` → UID. */
   uids: Map<string, string>;
   resourceVersions: Map<string, string>;
+  /** `Kind/namespace/name` → its field managers: manager, operation, subresource and fields of each entry. */
+  managedFields: Map<string, unknown[]>;
 }
 
 const keyOf = (o: KubeObject): string =>
@@ -417,6 +419,7 @@ export async function snapshot(client: KubeClient, ns: string): Promise<Snapshot
   const objects = new Map<string, Record<string, unknown>>();
   const uids = new Map<string, string>();
   const resourceVersions = new Map<string, string>();
+  const managedFields = new Map<string, unknown[]>();
   for (const o of objs) {
     if (o.kind === 'ConfigMap' && o.metadata.name === 'kube-root-ca.crt') continue;
     const { metadata, ...rest } = o;
@@ -434,6 +437,15 @@ export async function snapshot(client: KubeClient, ns: string): Promise<Snapshot
     });
     uids.set(keyOf(o), metadata.uid!);
     resourceVersions.set(keyOf(o), metadata.resourceVersion!);
+    managedFields.set(
+      keyOf(o),
+      (metadata.managedFields ?? []).map(({ manager, operation, subresource, fieldsV1 }) => ({
+        manager,
+        operation,
+        subresource,
+        fieldsV1,
+      })),
+    );
   }
-  return { objects, uids, resourceVersions };
+  return { objects, uids, resourceVersions, managedFields };
 }

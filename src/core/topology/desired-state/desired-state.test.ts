@@ -285,6 +285,25 @@ describe('computeDesiredState: an existing Cluster', () => {
     assert.equal(md.object.metadata?.name, 'c1-md-0-aaaaa', 'the MachineDeployment keeps its name');
   });
 
+  it("keeps a class template's own annotations on clones, but not kubectl's record nor capi move's bookkeeping", () => {
+    const templates = classTemplates();
+    const cpInfra = templates[2];
+    assert.ok(cpInfra);
+    cpInfra['metadata'] = {
+      ...(cpInfra['metadata'] as object),
+      annotations: {
+        team: 'infra',
+        'kubectl.kubernetes.io/last-applied-configuration': '{}',
+        'move.capi-ts.io/source-uid': 'uid-of-the-class-template',
+      },
+    };
+    const state = compute({ templates: templateMap(templates) });
+    const annotations = state.controlPlaneInfrastructureMachineTemplate?.metadata.annotations ?? {};
+    assert.equal(annotations['team'], 'infra');
+    assert.equal(annotations['kubectl.kubernetes.io/last-applied-configuration'], undefined);
+    assert.equal(annotations['move.capi-ts.io/source-uid'], undefined);
+  });
+
   it('rotates the control plane machine template and points the control plane at the new one', () => {
     const templates = classTemplates();
     const cpInfra = templates[2];

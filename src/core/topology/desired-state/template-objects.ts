@@ -18,6 +18,8 @@ import { simpleName, type RandomSource } from './names.js';
 
 /** kubectl's client-side apply record; never copied onto clones. */
 const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+/** `capi move`'s bookkeeping on the objects it copied (their source UID, …): about the template, not a clone. */
+const MOVE_ANNOTATION_PREFIX = 'move.capi-ts.io/';
 
 /** A ClusterClass template reference (`templateRef`). */
 export interface TemplateRef {
@@ -146,6 +148,8 @@ export function cloneTemplate(input: CloneTemplateInput): KubeObject {
     ),
   };
   delete annotations[LAST_APPLIED_ANNOTATION];
+  for (const key of Object.keys(annotations))
+    if (key.startsWith(MOVE_ANNOTATION_PREFIX)) delete annotations[key];
   const owner = clusterOwnerReference(input.cluster);
   const clone: KubeObject = {
     ...source,
