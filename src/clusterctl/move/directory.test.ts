@@ -79,6 +79,9 @@ describe('moveToDirectory / moveFromDirectory', () => {
     const moved = [...before.objects.keys()].filter((k) => !/user-credentials|ghost-ca|app-settings/.test(k));
     assert.deepEqual([...target.objects.keys()].sort(), moved.sort());
     for (const k of moved) assert.deepEqual(target.objects.get(k), before.objects.get(k), k);
+    // Every field goes back to its manager (Clusters excepted: the restore itself writes to them).
+    for (const k of moved.filter((key) => !key.startsWith('Cluster/')))
+      assert.deepEqual(target.managedFields.get(k), before.managedFields.get(k), `managedFields of ${k}`);
     const beta = await to.client.get(CLUSTER, { namespace: ns, name: 'beta' });
     assert.equal((beta.spec as { paused?: boolean }).paused, true, 'paused before the backup: paused after');
     assert.equal(beta.metadata.annotations?.[MoveAnnotation.Incoming], undefined);

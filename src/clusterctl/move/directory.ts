@@ -46,9 +46,13 @@ export interface DirectoryResult {
 export const fileNameOf = (obj: KubeObject): string =>
   `${obj.kind ?? ''}_${obj.metadata.namespace ?? ''}_${obj.metadata.name ?? ''}.yaml`;
 
-/** What is written: the object as read, without what only the API server may set and without our move state. */
+/**
+ * What is written: the object as read, without what only the API server may set and without our move state. The
+ * `managedFields` stay, so a restore gives each field back to its manager (the topology controller can then remove
+ * what it stops setting).
+ */
 function backupOf(obj: KubeObject): KubeObject {
-  const { managedFields: _m, resourceVersion: _r, generation: _g, selfLink: _s, ...metadata } = obj.metadata;
+  const { resourceVersion: _r, generation: _g, selfLink: _s, ...metadata } = obj.metadata;
   const annotations = { ...metadata.annotations };
   delete annotations[MoveAnnotation.State];
   delete annotations[MoveAnnotation.Target];
