@@ -281,3 +281,41 @@ describe('KubeClient transport edge cases', () => {
     client.close();
   });
 });
+
+describe('server-side apply racing to create', () => {
+  let slow: TestApiServer;
+  before(async () => {
+    // Admission that takes a moment, as webhooks do: concurrent creates then meet in the store.
+    slow = await startTestApiServer({
+      namespaces: [NS],
+      admissionPlugins: [
+        {
+          name: 'slow',
+          mutate: async (ctx) => {
+            if (ctx.operation === 'CREATE') await new Promise((r) => setTimeout(r, 20));
+          },
+        },
+      ],
+    });
+  });
+  after(async () => {
+    await slow?.stop();
+  });
+
+  it('applies server-side concurrently to an object that does not exist yet: one creates, the others update', async () => {
+    const racing = { ...CONFIG_MAP, metadata: { name: 'race', namespace: NS }, data: { same: 'value' } };
+    const client = slow.client;
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => client.apply<KubeObject>(racing, { fieldManager: `m${i}` })),
+    );
+    assert.deepEqual(
+      results.filter((r) => r.status === 'rejected').map((r) => String(r.reason)),
+      [],
+    );
+    const stored = await client.get<KubeObject>(CONFIG_MAP, { namespace: NS, name: 'race' });
+    assert.deepEqual(
+      (stored.metadata.managedFields ?? []).map((f) => f.manager).sort(),
+      Array.from({ length: 8 }, (_, i) => `m${i}`).sort(),
+    );
+  });
+});

@@ -425,8 +425,15 @@ export class GenericRegistry {
     for (let attempt = 0; ; attempt++) {
       const kv = this.store.get(key);
       if (!kv) {
-        if (type === 'apply') return this.#applyCreate(def, namespace, name, patch, scope);
-        throw statusErrors.notFound(groupResource(def), name);
+        if (type !== 'apply') throw statusErrors.notFound(groupResource(def), name);
+        try {
+          return await this.#applyCreate(def, namespace, name, patch, scope);
+        } catch (err) {
+          // Another writer created it in the meantime: the apply becomes an update of that object, as
+          // kube-apiserver retries it, rather than a 409 for the caller.
+          if (err instanceof StatusError && err.reason === 'AlreadyExists' && attempt < 5) continue;
+          throw err;
+        }
       }
       const current = this.decode(def, kv);
       let patched: KubeObject;
