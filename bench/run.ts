@@ -2,7 +2,7 @@
  * Benchmark of the embedded API server, its storage layer and etcd 3.4 under the same load, printed side by
  * side, then of the controller-runtime engine: `npm run bench` (add `-- --quick` for a short run,
  * `-- --no-etcd` to skip the reference, `-- --only controller`, `-- --only api`, `-- --only inmemory`,
- * `-- --only core` or `-- --only pki` for one section).
+ * `-- --only core`, `-- --only pki` or `-- --only topology` for one section).
  */
 import { cpus } from 'node:os';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,6 +14,7 @@ import { runControllerBench } from './controller-bench.js';
 import { runInMemoryBench } from './in-memory-bench.js';
 import { runCoreBench } from './core-bench.js';
 import { runPkiBench } from './pki-bench.js';
+import { runTopologyBench } from './topology-bench.js';
 import { ensureEtcd, etcdCasUpdate, etcdPut, startEtcd } from './etcd.js';
 import type { HttpClient } from './http-client.js';
 import { closedLoop } from './load.js';
@@ -23,7 +24,7 @@ import { printTable } from './table.js';
 
 const quick = process.argv.includes('--quick');
 const withEtcd = !process.argv.includes('--no-etcd');
-const SECTIONS = ['api', 'controller', 'inmemory', 'core', 'pki'] as const;
+const SECTIONS = ['api', 'controller', 'inmemory', 'core', 'pki', 'topology'] as const;
 type Section = (typeof SECTIONS)[number];
 /** `--only controller` / `--only=api`: run one section; default all. */
 function onlySection(argv: readonly string[]): Section | undefined {
@@ -264,6 +265,7 @@ async function main(): Promise<void> {
   if (runs('inmemory')) await runInMemoryBench({ quick });
   if (runs('core')) await runCoreBench({ quick });
   if (runs('pki')) await runPkiBench({ quick });
+  if (runs('topology')) await runTopologyBench({ quick });
 }
 
 async function apiSection(): Promise<void> {
