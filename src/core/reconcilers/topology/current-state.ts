@@ -182,6 +182,11 @@ export async function loadCurrentState(
   resolver: ContractResolver,
   cluster: Cluster & KubeObject,
   blueprint: Blueprint,
+  /**
+   * For Machines and MachineHealthChecks, which only feed upgrade progress and clean-up (default `reader`). The
+   * objects whose templates may rotate are always read through `reader`.
+   */
+  cached: Reader = reader,
 ): Promise<LoadedCurrentState> {
   const namespace = cluster.metadata.namespace;
   const cc = blueprint.clusterClass;
@@ -217,7 +222,7 @@ export async function loadCurrentState(
   }
 
   const machines = (
-    await reader.list(MachineType, {
+    await cached.list(MachineType, {
       namespace,
       labelSelector: { [Label.ClusterName]: cluster.metadata.name ?? '' },
     })
@@ -245,7 +250,7 @@ export async function loadCurrentState(
     current.machineDeployments.set(topologyName, loaded);
   }
   current.machineHealthChecks = (
-    await reader.list<MachineHealthCheck & KubeObject>(MachineHealthCheckType, {
+    await cached.list<MachineHealthCheck & KubeObject>(MachineHealthCheckType, {
       namespace,
       labelSelector: clusterSelector(cluster),
     })

@@ -21,8 +21,12 @@ export const TOPOLOGY_FIELD_MANAGER = 'capi-topology';
 
 export interface ReconcileStateInput {
   client: Client;
-  /** Live reads (not the cache) for the template clean-up. */
+  /** Live reads (not the cache): the template clean-up confirms with them before deleting. */
   reader: Reader;
+  /** Cached reads: finding clean-up candidates. */
+  cached: Reader;
+  /** What was applied last, so an unchanged object is not sent again. */
+  applied: AppliedObjects;
   cluster: Cluster & KubeObject;
   blueprint: Blueprint;
   current: LoadedCurrentState;
@@ -43,8 +47,46 @@ const sameRef = (
   b: ContractVersionedObjectReference,
 ) => a?.apiGroup === b.apiGroup && a.kind === b.kind && a.name === b.name;
 
-async function apply(client: Client, obj: KubeObject): Promise<KubeObject> {
-  return client.apply(obj, { fieldManager: TOPOLOGY_FIELD_MANAGER, force: true });
+/** `desired` sets nothing that `current` does not already have (maps key by key, lists whole). */
+export function isSubset(desired: unknown, current: unknown): boolean {
+  if (desired === null || typeof desired !== 'object') return desired === current;
+  if (Array.isArray(desired))
+    return Array.isArray(current) && JSON.stringify(desired) === JSON.stringify(current);
+  if (current === null || typeof current !== 'object' || Array.isArray(current)) return false;
+  return Object.entries(desired).every(([k, v]) => isSubset(v, (current as Record<string, unknown>)[k]));
+}
+
+/**
+ * The objects this controller applied, as it sent them (upstream decides the same with a dry-run apply first). An
+ * apply is skipped when the object to send is the one sent last time and the live object still has all of it:
+ * nothing to add, and nothing to take away (a field dropped from the desired state changes what is sent). After a
+ * restart every object is applied once.
+ */
+export class AppliedObjects {
+  readonly #sent = new Map<string, string>();
+
+  static #key(obj: KubeObject): string {
+    return `${parseApiVersion(obj.apiVersion ?? '').group}/${obj.kind ?? ''}/${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+  }
+
+  unchanged(obj: KubeObject, current: KubeObject | undefined): boolean {
+    if (!current || current.metadata.name !== obj.metadata.name) return false;
+    return this.#sent.get(AppliedObjects.#key(obj)) === JSON.stringify(obj) && isSubset(obj, current);
+  }
+
+  sent(obj: KubeObject): void {
+    this.#sent.set(AppliedObjects.#key(obj), JSON.stringify(obj));
+  }
+
+  forget(obj: KubeObject): void {
+    this.#sent.delete(AppliedObjects.#key(obj));
+  }
+}
+
+async function apply(input: ReconcileStateInput, obj: KubeObject, current?: KubeObject): Promise<void> {
+  if (input.applied.unchanged(obj, current)) return;
+  await input.client.apply(obj, { fieldManager: TOPOLOGY_FIELD_MANAGER, force: true });
+  input.applied.sent(obj);
 }
 
 async function deleteIfPresent(client: Client, obj: KubeObject): Promise<boolean> {
@@ -58,35 +100,40 @@ async function deleteIfPresent(client: Client, obj: KubeObject): Promise<boolean
 }
 
 /**
- * Writes the desired state. Sets the Cluster's `spec.infrastructureRef`/`spec.controlPlaneRef` on `cluster` (the
- * caller's patch writes them).
+ * Writes the desired state. The Cluster's `spec.infrastructureRef`/`spec.controlPlaneRef` are written (and set on
+ * `cluster`) before any MachineDeployment is created, so MachineSet preflight checks see the control plane.
  */
 export async function reconcileState(input: ReconcileStateInput): Promise<void> {
   const { client, cluster, current, log } = input;
   const { desired, upgrade } = input.computed;
 
   // 1. Infrastructure cluster.
-  await apply(client, desired.infrastructureCluster);
+  await apply(input, desired.infrastructureCluster, current.infrastructureCluster);
 
   // 2. Control plane: a changed machine template is a new template (rotation), never an edit in place.
   const cpTemplate = desired.controlPlaneInfrastructureMachineTemplate;
   const currentCPTemplate = current.controlPlaneInfrastructureMachineTemplate;
   if (cpTemplate) {
     const rotated = currentCPTemplate && currentCPTemplate.metadata.name !== cpTemplate.metadata.name;
-    await apply(client, cpTemplate);
+    await apply(input, cpTemplate, currentCPTemplate);
     if (rotated)
       log.info(
         { from: key(currentCPTemplate), to: key(cpTemplate) },
         'rotating the control plane machine template',
       );
   }
-  await apply(client, desired.controlPlane);
+  await apply(input, desired.controlPlane, current.controlPlane);
 
-  // 3. The Cluster's references (written by the caller's patch, with the status).
+  // 3. The Cluster's references.
+  const refs: Record<string, ContractVersionedObjectReference> = {};
   const infraRef = refTo(desired.infrastructureCluster);
-  if (!sameRef(cluster.spec.infrastructureRef, infraRef)) cluster.spec.infrastructureRef = infraRef;
+  if (!sameRef(cluster.spec.infrastructureRef, infraRef)) refs['infrastructureRef'] = infraRef;
   const cpRef = refTo(desired.controlPlane);
-  if (!sameRef(cluster.spec.controlPlaneRef, cpRef)) cluster.spec.controlPlaneRef = cpRef;
+  if (!sameRef(cluster.spec.controlPlaneRef, cpRef)) refs['controlPlaneRef'] = cpRef;
+  if (Object.keys(refs).length > 0) {
+    await client.patch(cluster, { type: 'merge', data: { spec: refs } });
+    Object.assign(cluster.spec, refs);
+  }
 
   // 4. MachineDeployments, in topology order; creation waits until the control plane is stable.
   const pendingCreate = new Set(upgrade.machineDeployments.pendingCreate);
@@ -94,9 +141,9 @@ export async function reconcileState(input: ReconcileStateInput): Promise<void> 
   for (const [topologyName, md] of desired.machineDeployments) {
     const existing = current.machineDeployments.get(topologyName);
     if (!existing && pendingCreate.has(topologyName)) continue;
-    await apply(client, md.bootstrapTemplate);
-    await apply(client, md.infrastructureTemplate);
-    await apply(client, md.object as KubeObject);
+    await apply(input, md.bootstrapTemplate, existing?.bootstrapTemplate);
+    await apply(input, md.infrastructureTemplate, existing?.infrastructureTemplate);
+    await apply(input, md.object as KubeObject, existing?.object);
     if (!existing)
       log.info({ machineDeployment: md.object.metadata?.name, topologyName }, 'created MachineDeployment');
     applied.add(topologyName);
@@ -111,7 +158,8 @@ export async function reconcileState(input: ReconcileStateInput): Promise<void> 
   ];
   for (const mhc of checks) {
     if (!mhc) continue;
-    await apply(client, mhc as KubeObject);
+    const live = current.machineHealthChecks.find((m) => m.metadata.name === mhc.metadata?.name);
+    await apply(input, mhc as KubeObject, live);
     wantedChecks.add(mhc.metadata?.name ?? '');
   }
   for (const mhc of current.machineHealthChecks)
@@ -148,10 +196,11 @@ interface Named {
 /**
  * Templates the topology cloned stay while anything may still clone Machines from them: the control plane, a
  * MachineDeployment or any of its MachineSets (old MachineSets of a rollout keep theirs until they are gone, as
- * upstream's topology MachineSet finalizer does). The rest go.
+ * upstream's topology MachineSet finalizer does). The rest go. Candidates come from the cache; the MachineDeployments
+ * and MachineSets are read live before anything is deleted, so a MachineSet the cache has not seen yet still counts.
  */
 async function deleteUnusedTemplates(input: ReconcileStateInput): Promise<void> {
-  const { client, reader, cluster, blueprint, computed } = input;
+  const { client, reader, cached, cluster, blueprint, computed } = input;
   const namespace = cluster.metadata.namespace;
   const clusterName = cluster.metadata.name ?? '';
   const selector = { [Label.ClusterName]: clusterName, [Label.ClusterTopologyOwned]: '' };
@@ -159,41 +208,32 @@ async function deleteUnusedTemplates(input: ReconcileStateInput): Promise<void> 
   const use = (ref: Named | undefined) => {
     if (ref?.kind && ref.name) used.add(`${ref.kind}/${ref.name}`);
   };
+  const useObject = (o: KubeObject | undefined) => use({ kind: o?.kind ?? '', name: o?.metadata.name ?? '' });
   const { desired } = computed;
-  if (desired.controlPlaneInfrastructureMachineTemplate)
-    use({
-      kind: desired.controlPlaneInfrastructureMachineTemplate.kind ?? '',
-      name: desired.controlPlaneInfrastructureMachineTemplate.metadata.name ?? '',
-    });
+  useObject(desired.controlPlaneInfrastructureMachineTemplate);
   for (const md of desired.machineDeployments.values()) {
-    use({ kind: md.bootstrapTemplate.kind ?? '', name: md.bootstrapTemplate.metadata.name ?? '' });
-    use({ kind: md.infrastructureTemplate.kind ?? '', name: md.infrastructureTemplate.metadata.name ?? '' });
+    useObject(md.bootstrapTemplate);
+    useObject(md.infrastructureTemplate);
   }
-  const spec = (o: KubeObject) => o.spec as Record<string, unknown> | undefined;
+  const spec = (o: KubeObject | undefined) => o?.spec as Record<string, unknown> | undefined;
   // The live control plane (it may still name the template being rotated away in a failed apply).
-  const cp = input.current.controlPlane;
-  const cpMachineTemplate = (
-    spec(cp ?? { metadata: {} })?.machineTemplate as { spec?: { infrastructureRef?: Named } } | undefined
-  )?.spec?.infrastructureRef;
-  use(cpMachineTemplate);
-  const owners = [
-    ...(
-      await reader.list(MachineDeploymentType, {
-        namespace,
-        labelSelector: { [Label.ClusterName]: clusterName },
-      })
-    ).items,
-    ...(await reader.list(MachineSetType, { namespace, labelSelector: { [Label.ClusterName]: clusterName } }))
-      .items,
-  ];
-  for (const o of owners) {
-    const template = (
-      spec(o)?.template as
-        { spec?: { bootstrap?: { configRef?: Named }; infrastructureRef?: Named } } | undefined
-    )?.spec;
-    use(template?.bootstrap?.configRef);
-    use(template?.infrastructureRef);
-  }
+  use(
+    (
+      spec(input.current.controlPlane)?.machineTemplate as
+        { spec?: { infrastructureRef?: Named } } | undefined
+    )?.spec?.infrastructureRef,
+  );
+  const useTemplatesOf = (owners: KubeObject[]) => {
+    for (const o of owners) {
+      const template = (
+        spec(o)?.template as
+          { spec?: { bootstrap?: { configRef?: Named }; infrastructureRef?: Named } } | undefined
+      )?.spec;
+      use(template?.bootstrap?.configRef);
+      use(template?.infrastructureRef);
+    }
+  };
+  useTemplatesOf(input.current.allMachineDeployments);
 
   const kinds = new Map<string, TypeRef>();
   const cc = blueprint.clusterClass.spec;
@@ -205,16 +245,27 @@ async function deleteUnusedTemplates(input: ReconcileStateInput): Promise<void> 
     addKind(md.bootstrap.templateRef);
     addKind(md.infrastructure.templateRef);
   }
-  for (const type of kinds.values()) {
-    const templates = await reader.list(type, { namespace, labelSelector: selector });
-    for (const t of templates.items) {
-      if (used.has(`${t.kind ?? type.kind}/${t.metadata.name ?? ''}`) || t.metadata.deletionTimestamp)
-        continue;
-      if (await deleteIfPresent(client, { ...t, apiVersion: type.apiVersion, kind: type.kind }))
-        input.log.info(
-          { template: `${type.kind}/${t.metadata.name ?? ''}` },
-          'deleted a template no longer used',
-        );
+  const candidates: { type: TypeRef; template: KubeObject }[] = [];
+  for (const type of kinds.values())
+    for (const t of (await cached.list(type, { namespace, labelSelector: selector })).items)
+      if (!used.has(`${t.kind ?? type.kind}/${t.metadata.name ?? ''}`) && !t.metadata.deletionTimestamp)
+        candidates.push({ type, template: t });
+  if (candidates.length === 0) return;
+
+  const byCluster = { namespace, labelSelector: { [Label.ClusterName]: clusterName } };
+  useTemplatesOf([
+    ...(await reader.list(MachineDeploymentType, byCluster)).items,
+    ...(await reader.list(MachineSetType, byCluster)).items,
+  ]);
+  for (const { type, template } of candidates) {
+    if (used.has(`${template.kind ?? type.kind}/${template.metadata.name ?? ''}`)) continue;
+    const target = { ...template, apiVersion: type.apiVersion, kind: type.kind };
+    if (await deleteIfPresent(client, target)) {
+      input.applied.forget(target);
+      input.log.info(
+        { template: `${type.kind}/${template.metadata.name ?? ''}` },
+        'deleted a template no longer used',
+      );
     }
   }
 }

@@ -19,14 +19,15 @@ import { ClusterType } from '../cluster/cluster-reconciler.js';
 import type { ExternalTracker } from '../external-tracker.js';
 import { computeTopology } from './compute.js';
 import { ClusterClassNotReadyError, loadBlueprint, loadCurrentState } from './current-state.js';
-import { reconcileState } from './reconcile-state.js';
+import { AppliedObjects, reconcileState } from './reconcile-state.js';
 
 export interface TopologyReconcilerOptions {
-  /** Writes, and the Cluster as the cache has it. */
+  /** Writes; and cached reads: the Cluster, its ClusterClass and templates, Machines, MachineHealthChecks. */
   client: Client;
   /**
-   * Reads of the class, its templates and the current objects, straight from the API server: template rotation
-   * compares with them, and a cache that has not seen the last write yet would rotate a template twice.
+   * Reads of the objects whose templates may rotate (infrastructure cluster, control plane, MachineDeployments and
+   * their current templates), straight from the API server: rotation compares with them, and a cache that has not
+   * seen the last write yet would rotate a template twice.
    */
   apiReader: Reader;
   resolver: ContractResolver;
@@ -48,6 +49,7 @@ const OWNED_CONDITIONS = [ClusterCondition.TopologyReconciled];
  */
 export class TopologyReconciler implements Reconciler {
   readonly #o: TopologyReconcilerOptions;
+  readonly #applied = new AppliedObjects();
 
   constructor(options: TopologyReconcilerOptions) {
     this.#o = options;
@@ -83,8 +85,14 @@ export class TopologyReconciler implements Reconciler {
       return undefined;
     }
     try {
-      const blueprint = await loadBlueprint(this.#o.apiReader, cluster);
-      const current = await loadCurrentState(this.#o.apiReader, this.#o.resolver, cluster, blueprint);
+      const blueprint = await loadBlueprint(this.#o.client, cluster);
+      const current = await loadCurrentState(
+        this.#o.apiReader,
+        this.#o.resolver,
+        cluster,
+        blueprint,
+        this.#o.client,
+      );
       const computed = computeTopology({
         cluster,
         blueprint,
@@ -95,6 +103,8 @@ export class TopologyReconciler implements Reconciler {
       await reconcileState({
         client: this.#o.client,
         reader: this.#o.apiReader,
+        cached: this.#o.client,
+        applied: this.#applied,
         cluster,
         blueprint,
         current,
