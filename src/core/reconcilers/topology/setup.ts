@@ -1,7 +1,13 @@
 import type { KubeObject } from '../../../controller-runtime/api/object.js';
 import { ControllerBuilder } from '../../../controller-runtime/controller/builder.js';
 import type { Controller } from '../../../controller-runtime/controller/controller.js';
-import type { Predicate } from '../../../controller-runtime/controller/predicates.js';
+import {
+  annotationsChangedPredicate,
+  generationChangedPredicate,
+  labelsChangedPredicate,
+  or,
+  type Predicate,
+} from '../../../controller-runtime/controller/predicates.js';
 import type { Request } from '../../../controller-runtime/controller/reconciler.js';
 import type { Manager } from '../../../controller-runtime/manager/manager.js';
 import type { Cluster } from '../../api/v1beta2/cluster-types.js';
@@ -35,6 +41,18 @@ const toClusterOfTopologyObject = (obj: KubeObject): Request[] =>
  * goes, so without this its templates would wait for an unrelated event.
  */
 const onlyDeletes: Predicate = { create: () => false, update: () => false };
+
+/**
+ * What the topology is computed from on a Cluster or a MachineDeployment: spec (generation), labels, annotations
+ * (pause, upgrade concurrency), deletion. Their status writes (conditions, counters; also this controller's own
+ * TopologyReconciled) change nothing it decides.
+ */
+const specOrMetadataChanged: Predicate = or(
+  generationChangedPredicate,
+  labelsChangedPredicate,
+  annotationsChangedPredicate,
+  { update: (o, n) => !!o.metadata.deletionTimestamp !== !!n.metadata.deletionTimestamp },
+);
 
 type VersionedMachine = KubeObject & {
   spec?: { version?: string };
@@ -76,9 +94,9 @@ export function setupTopologyController(
   const tracker = new ExternalTracker(manager.cache, toClusterOfTopologyObject);
   const controller = new ControllerBuilder(manager)
     .named('topology/cluster')
-    .for(ClusterType)
+    .for(ClusterType, { predicates: [specOrMetadataChanged] })
     .watches(ClusterClassType, clustersOfClass)
-    .watches(MachineDeploymentType, toClusterOfTopologyObject)
+    .watches(MachineDeploymentType, toClusterOfTopologyObject, { predicates: [specOrMetadataChanged] })
     .watches(MachineType, toClusterByLabel, { predicates: [machineVersionChanged as Predicate] })
     .watches(MachineSetType, toClusterOfTopologyObject, { predicates: [onlyDeletes] })
     .withOptions({ maxConcurrentReconciles: options.maxConcurrentReconciles ?? 10 })
