@@ -17,8 +17,6 @@ interface TopologyFleetResult {
   flavor: string;
   clusters: number;
   objectsPerCluster: number;
-  /** Applies that raced to create the same object and got 409 AlreadyExists (retried). */
-  alreadyExists: number;
   appliedMs: number;
   availableAt: number[];
   milestones: Record<
@@ -144,10 +142,6 @@ export async function runTopologyBench(options: { quick: boolean }): Promise<voi
         notes.push(
           `plan, ${n} cluster${n > 1 ? 's' : ''}: ${r.plan.changes} changes, ${r.plan.replaced} Machines replaced` +
             `${r.plan.upgrade ? `, upgrade ${r.plan.upgrade}` : ''}; runs ${r.plan.runsMs.map(formatMs).join(', ')}`,
-        );
-      if (r.alreadyExists > 0)
-        notes.push(
-          `${flavor}, ${n}: ${r.alreadyExists} applies racing to create one object got 409 AlreadyExists (retried)`,
         );
       const described = describeLog(log);
       if (described) notes.push(`${flavor}, ${n}: ${described}`);

@@ -20,7 +20,6 @@ import { parseAllDocuments } from 'yaml';
 import { generateCluster } from '../src/clusterctl/generate/generate-cluster.js';
 import { planTopology } from '../src/clusterctl/topology-plan/plan.js';
 import type { KubeObject } from '../src/controller-runtime/api/object.js';
-import { isAlreadyExists } from '../src/controller-runtime/client/errors.js';
 import { KubeClient } from '../src/controller-runtime/client/kube-client.js';
 import { defaultRegistry, metricsFor } from '../src/controller-runtime/metrics/metrics.js';
 import { up } from '../src/main/up.js';
@@ -73,21 +72,12 @@ const manifests = Array.from({ length: clusters }, (_, i) => render(`c${i}`, VER
 const objectsPerCluster = manifests[0]!.length;
 
 /**
- * Server-side apply as `kubectl apply --server-side`. Two applies racing to create the same object (the first
- * clusters of the topology flavor all apply the shared ClusterClass objects at once) can get 409 AlreadyExists
- * from this API server, where kube-apiserver creates in a retried storage update and the loser updates; a
- * second attempt then takes the update path, as kube-apiserver would have.
+ * Server-side apply as `kubectl apply --server-side`. The first clusters of the topology flavor apply the shared
+ * ClusterClass objects at once: the API server turns the losing creates into updates, as kube-apiserver does.
  */
 async function applyObject(obj: KubeObject): Promise<void> {
-  try {
-    await client.apply(obj, { fieldManager: 'kubectl' });
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
-    alreadyExists++;
-    await client.apply(obj, { fieldManager: 'kubectl' });
-  }
+  await client.apply(obj, { fieldManager: 'kubectl' });
 }
-let alreadyExists = 0;
 
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
@@ -209,7 +199,6 @@ console.log(
     flavor,
     clusters,
     objectsPerCluster,
-    alreadyExists,
     appliedMs,
     availableAt: byCluster(milestones.available),
     milestones: Object.fromEntries(Object.entries(milestones).map(([k, m]) => [k, byCluster(m)])),
