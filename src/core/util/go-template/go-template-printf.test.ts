@@ -40,6 +40,14 @@ describe('goSprintf (fmt.Sprintf)', () => {
       assert.equal(goSprintf(format, args), expected);
     });
   }
+
+  it("refuses Go's hexadecimal and binary float forms instead of printing something else", () => {
+    for (const verb of ['x', 'X', 'b'])
+      assert.throws(
+        () => goSprintf(`%${verb}`, [1.5]),
+        new RegExp(`^Error: %${verb} of a floating-point number \\(1\\.5\\) is not supported$`),
+      );
+  });
 });
 
 describe('goSprint / formatValue (fmt %v)', () => {

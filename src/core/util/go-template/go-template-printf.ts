@@ -207,12 +207,7 @@ function formatFloat(f: number, verb: string, spec: Spec): string {
     case 'v':
     case 'g':
     case 'G':
-      body =
-        spec.prec === undefined
-          ? verb === 'v'
-            ? formatFloatV(abs)
-            : formatFloatV(abs)
-          : formatPrecisionG(abs, spec.prec);
+      body = spec.prec === undefined ? formatFloatV(abs) : formatPrecisionG(abs, spec.prec);
       if (verb === 'G') body = body.toUpperCase();
       break;
     case 'f':
@@ -225,6 +220,11 @@ function formatFloat(f: number, verb: string, spec: Spec): string {
       if (verb === 'E') body = body.toUpperCase();
       break;
     }
+    case 'x':
+    case 'X':
+    case 'b':
+      // Go prints these as hexadecimal / binary floating point; rather than print something else, refuse.
+      throw new Error(`%${verb} of a floating-point number (${formatFloatV(f)}) is not supported`);
     default:
       return badVerb(f, verb);
   }
