@@ -4,11 +4,10 @@
 // with what exists is classified: objects created, updated (field by field, as server-side apply would leave them)
 // or deleted, and the Machines their controllers would then replace, judged by the KubeadmControlPlane and
 // MachineDeployment controllers' own up-to-date checks.
-import { type KubeObject, parseApiVersion, type TypeRef } from '../../controller-runtime/api/object.js';
+import { type KubeObject, parseApiVersion } from '../../controller-runtime/api/object.js';
 import type { Client, Reader } from '../../controller-runtime/client/client.js';
 import type { Cluster } from '../../core/api/v1beta2/cluster-types.js';
 import type { ClusterClass } from '../../core/api/v1beta2/cluster-class-types.js';
-import { API_VERSION } from '../../core/api/v1beta2/group.js';
 import type { MachineDeployment } from '../../core/api/v1beta2/machine-deployment-types.js';
 import type { MachineSet } from '../../core/api/v1beta2/machine-set-types.js';
 import type { Machine } from '../../core/api/v1beta2/machine-types.js';
@@ -17,6 +16,7 @@ import { ContractResolver } from '../../core/contract/contract-version.js';
 import { templateRefsOf } from '../../core/reconcilers/cluster-class/cluster-class-reconciler.js';
 import { inlineStatusVariables } from '../../core/reconcilers/cluster-class/cluster-class-status.js';
 import { machineTemplateUpToDate } from '../../core/reconcilers/machine-deployment/machine-template.js';
+import { ClusterType } from '../../core/reconcilers/cluster/cluster-reconciler.js';
 import { computeTopology } from '../../core/reconcilers/topology/compute.js';
 import {
   type Blueprint,
@@ -26,6 +26,7 @@ import {
   getOptional,
   loadCurrentState,
   MachineSetType,
+  MachineType,
   readReferenced,
 } from '../../core/reconcilers/topology/current-state.js';
 import { TOPOLOGY_FIELD_MANAGER } from '../../core/reconcilers/topology/reconcile-state.js';
@@ -38,8 +39,6 @@ import { MANAGEMENT_PLANE_FEATURE_GATES } from '../../main/webhooks.js';
 import { fieldChanges, type FieldChange } from './field-changes.js';
 import { dryRunKubectlApply } from './kubectl-apply.js';
 import { OverlayReader } from './overlay-reader.js';
-
-export const ClusterType: TypeRef = { apiVersion: API_VERSION, kind: 'Cluster' };
 
 export interface ObjectChange {
   action: 'create' | 'update' | 'delete';
@@ -389,13 +388,10 @@ async function planCluster(
 
 async function machinesOf(reader: Reader, md: KubeObject): Promise<KubeObject[]> {
   return (
-    await reader.list(
-      { apiVersion: API_VERSION, kind: 'Machine' },
-      {
-        namespace: md.metadata.namespace,
-        labelSelector: { [Label.MachineDeploymentName]: md.metadata.name ?? '' },
-      },
-    )
+    await reader.list(MachineType, {
+      namespace: md.metadata.namespace,
+      labelSelector: { [Label.MachineDeploymentName]: md.metadata.name ?? '' },
+    })
   ).items.filter((m) => !m.metadata.deletionTimestamp);
 }
 

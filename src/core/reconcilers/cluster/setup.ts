@@ -25,7 +25,7 @@ export interface ClusterControllerOptions {
 }
 
 /** The Cluster of an object, by its cluster-name label (same namespace). */
-const toClusterByLabel = (obj: KubeObject): Request[] => {
+export const toClusterByLabel = (obj: KubeObject): Request[] => {
   const name = obj.metadata.labels?.[Label.ClusterName];
   return name ? [{ namespace: obj.metadata.namespace, name }] : [];
 };

@@ -17,6 +17,7 @@ import {
   type CurrentState,
   templateRefKey,
   type TemplateRef,
+  topologyLabels,
 } from '../../topology/desired-state/index.js';
 import { templateRefsOf } from '../cluster-class/cluster-class-reconciler.js';
 
@@ -166,15 +167,10 @@ async function findPart(
   const type = await typeOfRef(resolver, { apiGroup: group, kind });
   const list = await reader.list(type, {
     namespace,
-    labelSelector: { [Label.ClusterName]: cluster.metadata.name ?? '', [Label.ClusterTopologyOwned]: '' },
+    labelSelector: topologyLabels(cluster.metadata.name ?? ''),
   });
   return list.items.find((o) => !o.metadata.deletionTimestamp);
 }
-
-const clusterSelector = (cluster: KubeObject) => ({
-  [Label.ClusterName]: cluster.metadata.name ?? '',
-  [Label.ClusterTopologyOwned]: '',
-});
 
 /** The objects the topology made for `cluster`, as they are now. */
 export async function loadCurrentState(
@@ -232,7 +228,7 @@ export async function loadCurrentState(
   );
   const mds = await reader.list<MachineDeployment & KubeObject>(MachineDeploymentType, {
     namespace,
-    labelSelector: clusterSelector(cluster),
+    labelSelector: topologyLabels(cluster.metadata.name ?? ''),
   });
   current.allMachineDeployments = mds.items;
   for (const md of mds.items) {
@@ -252,7 +248,7 @@ export async function loadCurrentState(
   current.machineHealthChecks = (
     await cached.list<MachineHealthCheck & KubeObject>(MachineHealthCheckType, {
       namespace,
-      labelSelector: clusterSelector(cluster),
+      labelSelector: topologyLabels(cluster.metadata.name ?? ''),
     })
   ).items;
   return current;

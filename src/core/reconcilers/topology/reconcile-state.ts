@@ -8,6 +8,7 @@ import { isNotFound } from '../../../controller-runtime/client/errors.js';
 import type { Cluster } from '../../api/v1beta2/cluster-types.js';
 import type { ContractVersionedObjectReference } from '../../api/v1beta2/common-types.js';
 import { Label } from '../../api/v1beta2/well-known.js';
+import { contractRefTo, topologyLabels } from '../../topology/desired-state/index.js';
 import type { ComputedTopology } from './compute.js';
 import {
   type Blueprint,
@@ -35,12 +36,6 @@ export interface ReconcileStateInput {
 }
 
 const key = (o: KubeObject): string => `${o.kind ?? ''}/${o.metadata.name ?? ''}`;
-
-const refTo = (obj: KubeObject): ContractVersionedObjectReference => ({
-  apiGroup: parseApiVersion(obj.apiVersion ?? '').group,
-  kind: obj.kind ?? '',
-  name: obj.metadata.name ?? '',
-});
 
 const sameRef = (
   a: { apiGroup?: string; kind?: string; name?: string } | undefined,
@@ -126,9 +121,9 @@ export async function reconcileState(input: ReconcileStateInput): Promise<void> 
 
   // 3. The Cluster's references.
   const refs: Record<string, ContractVersionedObjectReference> = {};
-  const infraRef = refTo(desired.infrastructureCluster);
+  const infraRef = contractRefTo(desired.infrastructureCluster);
   if (!sameRef(cluster.spec.infrastructureRef, infraRef)) refs['infrastructureRef'] = infraRef;
-  const cpRef = refTo(desired.controlPlane);
+  const cpRef = contractRefTo(desired.controlPlane);
   if (!sameRef(cluster.spec.controlPlaneRef, cpRef)) refs['controlPlaneRef'] = cpRef;
   if (Object.keys(refs).length > 0) {
     await client.patch(cluster, { type: 'merge', data: { spec: refs } });
@@ -203,7 +198,7 @@ async function deleteUnusedTemplates(input: ReconcileStateInput): Promise<void> 
   const { client, reader, cached, cluster, blueprint, computed } = input;
   const namespace = cluster.metadata.namespace;
   const clusterName = cluster.metadata.name ?? '';
-  const selector = { [Label.ClusterName]: clusterName, [Label.ClusterTopologyOwned]: '' };
+  const selector = topologyLabels(clusterName);
   const used = new Set<string>();
   const use = (ref: Named | undefined) => {
     if (ref?.kind && ref.name) used.add(`${ref.kind}/${ref.name}`);

@@ -15,6 +15,7 @@ import { Label } from '../../api/v1beta2/well-known.js';
 import { ContractResolver } from '../../contract/contract-version.js';
 import type { RandomSource } from '../../topology/desired-state/index.js';
 import { ClusterType } from '../cluster/cluster-reconciler.js';
+import { toClusterByLabel } from '../cluster/setup.js';
 import { ExternalTracker } from '../external-tracker.js';
 import { ClusterClassType, MachineDeploymentType, MachineSetType, MachineType } from './current-state.js';
 import { TopologyReconciler } from './topology-reconciler.js';
@@ -24,12 +25,6 @@ export interface TopologyControllerOptions {
   maxConcurrentReconciles?: number;
   random?: RandomSource;
 }
-
-/** The Cluster of an object, by its cluster-name label (same namespace). */
-const toClusterByLabel = (obj: KubeObject): Request[] => {
-  const name = obj.metadata.labels?.[Label.ClusterName];
-  return name ? [{ namespace: obj.metadata.namespace, name }] : [];
-};
 
 /** Objects the topology made (MachineDeployments, infrastructure cluster, control plane) go to their Cluster. */
 const toClusterOfTopologyObject = (obj: KubeObject): Request[] =>

@@ -27,4 +27,10 @@ export {
   templateNamePrefix,
   type RandomSource,
 } from './names.js';
-export { templateRefKey, mergeMetadata, type TemplateRef } from './template-objects.js';
+export {
+  contractRefTo,
+  mergeMetadata,
+  templateRefKey,
+  topologyLabels,
+  type TemplateRef,
+} from './template-objects.js';
