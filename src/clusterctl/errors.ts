@@ -14,6 +14,17 @@ export class ClusterNotFoundError extends Error {
   }
 }
 
+/** A Machine named on the command line does not exist. */
+export class MachineNotFoundError extends Error {
+  override readonly name = 'MachineNotFoundError';
+  constructor(
+    readonly namespace: string,
+    readonly machineName: string,
+  ) {
+    super(`machine "${machineName}" not found in namespace "${namespace}"`);
+  }
+}
+
 /** The management plane's API server does not answer. */
 export class ManagementPlaneUnreachableError extends Error {
   override readonly name = 'ManagementPlaneUnreachableError';

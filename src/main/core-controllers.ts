@@ -1,4 +1,4 @@
-import { keyString } from '../controller-runtime/api/object.js';
+import { type KubeObject, keyString } from '../controller-runtime/api/object.js';
 import type { Manager } from '../controller-runtime/manager/manager.js';
 import { ClusterCache, type ClusterCacheOptions } from '../core/cluster-cache/cluster-cache.js';
 import {
@@ -7,6 +7,7 @@ import {
 } from '../core/cluster-cache/remote-connection-probe.js';
 import type { FeatureGates } from '../core/api/feature-gates.js';
 import { CoreMetrics } from '../core/metrics/core-metrics.js';
+import { STATE_METRICS_KINDS, stateMetricsType } from '../core/metrics/state-metrics.js';
 import { setupClusterClassController } from '../core/reconcilers/cluster-class/setup.js';
 import { setupClusterController } from '../core/reconcilers/cluster/setup.js';
 import { setupMachineDeploymentController } from '../core/reconcilers/machine-deployment/setup.js';
@@ -50,7 +51,14 @@ export function setupCoreControllers(
     registry: manager.registry,
   });
   clusterCache.setupWithManager(manager);
-  const metrics = new CoreMetrics(manager.registry, (type) => manager.cache.getInformer(type).store.values());
+  // The state metrics read the informers of the kinds the controllers below reconcile (Cluster, Machine,
+  // MachineSet, MachineDeployment, MachineHealthCheck). They are looked up once the controllers exist, so a
+  // scrape never creates an informer, and a kind without one reads as empty.
+  const informers = new Map<string, { store: { values(): Iterable<KubeObject> } }>();
+  const metrics = new CoreMetrics(
+    manager.registry,
+    (type) => informers.get(`${type.apiVersion}/${type.kind}`)?.store.values() ?? [],
+  );
   const clusters = setupClusterController(manager, {
     remoteConnectionProbe: (cluster) =>
       remoteConnectionProbeCondition(
@@ -85,6 +93,10 @@ export function setupCoreControllers(
   setupClusterClassController(manager, {
     featureGates: { ...MANAGEMENT_PLANE_FEATURE_GATES, ...options.featureGates },
   });
-  setupTopologyController(manager);
+  setupTopologyController(manager, { metrics });
+  for (const kind of STATE_METRICS_KINDS) {
+    const type = stateMetricsType(kind);
+    informers.set(`${type.apiVersion}/${type.kind}`, manager.cache.getInformer(type));
+  }
   return { clusterCache, metrics };
 }

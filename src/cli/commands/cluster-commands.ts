@@ -1,5 +1,10 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { describeCluster, describeClusterTree } from '../../clusterctl/describe/describe-cluster.js';
+import {
+  machineTimeline,
+  renderMachineSummary,
+  renderMachineTimeline,
+} from '../../clusterctl/describe/machine-timeline.js';
 import { formatAs } from '../../clusterctl/output.js';
 import {
   type CliIo,
@@ -18,7 +23,13 @@ interface DescribeFlags extends ConnectionFlags {
   output?: 'yaml' | 'json';
 }
 
-/** `capi describe cluster NAME`. */
+interface DescribeMachineFlags extends ConnectionFlags {
+  timeline?: boolean;
+  color?: boolean;
+  output?: 'yaml' | 'json';
+}
+
+/** `capi describe cluster NAME` and `capi describe machine NAME`. */
 export function addDescribeCommands(program: Command, io: CliIo): void {
   const describe = program.command('describe').description('explain the state of workload clusters');
   withConnectionOptions(
@@ -55,6 +66,30 @@ export function addDescribeCommands(program: Command, io: CliIo): void {
         ? formatAs(flags.output, await describeClusterTree(plane.client, { ...build, namespace }))
         : describeCluster(plane.client, { ...build, namespace, color: colorFor(io, flags.color) }),
     );
+    io.stdout(text.endsWith('\n') ? text : text + '\n');
+  });
+  withConnectionOptions(
+    describe
+      .command('machine')
+      .description(
+        'show what a Machine is waiting for, and with --timeline its history: conditions, Events, creation, deletion',
+      )
+      .argument('<machine>', 'name of the Machine')
+      .option('--timeline', 'list every condition transition and Event of the Machine, oldest first')
+      .option('-c, --color', 'colour the output even when it is not a terminal')
+      .option('--no-color', 'never colour the output')
+      .option('-o, --output <format>', 'yaml or json: the timeline as data instead of text', parseFormat),
+  ).action(async (name: string, flags: DescribeMachineFlags) => {
+    const text = await withManagementPlane(io, flags, async (plane, namespace) => {
+      const timeline = await machineTimeline(plane.client, namespace, name, {
+        ...(io.signal ? { signal: io.signal } : {}),
+      });
+      if (flags.output) return formatAs(flags.output, timeline);
+      const options = { color: colorFor(io, flags.color) };
+      return flags.timeline
+        ? renderMachineTimeline(timeline, options)
+        : renderMachineSummary(timeline, options);
+    });
     io.stdout(text.endsWith('\n') ? text : text + '\n');
   });
 }

@@ -171,6 +171,15 @@ const byRegistry = new WeakMap<Registry, ControllerRuntimeMetrics>();
  */
 export const defaultRegistry = new Registry();
 collectDefaultMetrics({ register: defaultRegistry });
+// prom-client also exports the sums of `nodejs_active_{handles,requests,resources}{type}` as gauges named
+// `..._total`, a suffix Prometheus reserves for counters (`promtool check metrics` rejects them). The per-type
+// gauges stay; `sum(nodejs_active_handles)` is the same number.
+for (const name of [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+])
+  defaultRegistry.removeSingleMetric(name);
 
 /** The metric set registered on `registry`, created on first use (metric names are unique per registry). */
 export function metricsFor(registry: Registry = defaultRegistry): ControllerRuntimeMetrics {

@@ -1,4 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { KubeObject } from '../../controller-runtime/api/object.js';
+import { registerKubeadmControlPlaneStateMetrics } from './state-metrics.js';
 
 /** The Cluster a KubeadmControlPlane belongs to (its namespace and the Cluster's name). */
 export interface ClusterKey {
@@ -74,6 +76,7 @@ export class KubeadmControlPlaneMetrics {
   /** The outcome/reason pairs counted per cluster, to drop their series with the cluster. */
   readonly #remediationSeries = new Map<string, Map<string, RemediationOutcome>>();
   readonly #expiries = new Map<string, { cluster: ClusterKey; machines: Map<string, number> }>();
+  #objects: () => Iterable<KubeObject> = () => [];
 
   constructor(registry: Registry, options: KubeadmControlPlaneMetricsOptions = {}) {
     const registers = [registry];
@@ -124,6 +127,7 @@ export class KubeadmControlPlaneMetrics {
         }
       },
     });
+    registerKubeadmControlPlaneStateMetrics(registry, () => this.#objects());
     this.machineCertificatesExpiry = new Gauge({
       name: 'capi_kubeadmcontrolplane_machine_certificates_expiry_seconds',
       help: "Seconds until a control plane Machine's certificates expire (its status.certificatesExpiryDate).",
@@ -217,6 +221,14 @@ export class KubeadmControlPlaneMetrics {
     }
     if (known.size === 0) this.#expiries.delete(keyOf(cluster));
     else this.#expiries.set(keyOf(cluster), { cluster: { ...cluster }, machines: known });
+  }
+
+  /**
+   * Where the per-object state metrics (`capi_kubeadmcontrolplane_info`, `_status_replicas*`, ...) read the
+   * KubeadmControlPlanes at scrape time: the controller's informer store; none until set.
+   */
+  readObjectsFrom(objects: () => Iterable<KubeObject>): void {
+    this.#objects = objects;
   }
 
   /** Drops a deleted cluster's series and state (its in-progress upgrade is not counted as ended). */

@@ -1,5 +1,7 @@
 import type { Controller } from '../../controller-runtime/controller/controller.js';
 import type { Manager } from '../../controller-runtime/manager/manager.js';
+import { kubeadmControlPlaneMetricsFor } from './metrics.js';
+import { KubeadmControlPlaneType } from './reconcilers/kubeadm-control-plane-scope.js';
 import {
   type KubeadmControlPlaneControllerOptions,
   setupKubeadmControlPlaneController,
@@ -26,5 +28,12 @@ export function setupKubeadmControlPlaneProvider(
   manager: Manager,
   options: KubeadmControlPlaneProviderOptions,
 ): KubeadmControlPlaneProvider {
-  return { kubeadmControlPlaneController: setupKubeadmControlPlaneController(manager, options) };
+  const kubeadmControlPlaneController = setupKubeadmControlPlaneController(manager, options);
+  // The state metrics read the controller's own informer (taken after the controller made it), so a scrape
+  // starts no informer and makes no API call.
+  const informer = manager.cache.getInformer(KubeadmControlPlaneType);
+  (options.metrics ?? kubeadmControlPlaneMetricsFor(manager.registry)).readObjectsFrom(() =>
+    informer.store.values(),
+  );
+  return { kubeadmControlPlaneController };
 }

@@ -4,15 +4,26 @@ import { startWorkloadSimulation } from './backends/in-memory/workload/workload-
 import { ProviderApiError } from './backends/in-memory/faults.js';
 import { InMemoryCloud } from './backends/in-memory/in-memory-cloud.js';
 import { InMemoryClusterBackend } from './backends/in-memory/in-memory-cluster-backend.js';
-import { InMemoryMachineBackend } from './backends/in-memory/in-memory-machine-backend.js';
+import {
+  InMemoryMachineBackend,
+  type ProvisioningFailure,
+} from './backends/in-memory/in-memory-machine-backend.js';
 import type { ListenerPortsOptions } from './backends/in-memory/listener-ports.js';
 import { setupDevProviderControllers } from './reconcilers/setup.js';
 
 export interface DevProviderOptions {
   /** The in-memory backend: where workload endpoints listen, which failure domains clusters report. */
-  inMemory?: ListenerPortsOptions & { failureDomains?: string[]; random?: () => number; now?: () => number };
+  inMemory?: ListenerPortsOptions & {
+    failureDomains?: string[];
+    random?: () => number;
+    now?: () => number;
+    /** A DevMachine's provisioning failed (once per failure; the composition root counts it as a Machine failure). */
+    onProvisioningFailed?: (failure: ProvisioningFailure) => void;
+  };
   maxConcurrentReconciles?: number;
 }
+
+export type { ProvisioningFailure };
 
 export interface DevProvider {
   /** The in-memory backend's simulated clouds (workload clusters by `namespace/name`). */
@@ -46,6 +57,7 @@ export function setupDevProvider(manager: Manager, options: DevProviderOptions =
         secrets: manager.apiClient,
         ...(random ? { random } : {}),
         ...(o.now ? { now: o.now } : {}),
+        ...(o.onProvisioningFailed ? { onProvisioningFailed: o.onProvisioningFailed } : {}),
       }),
     },
     ...(options.maxConcurrentReconciles ? { maxConcurrentReconciles: options.maxConcurrentReconciles } : {}),
@@ -55,6 +67,7 @@ export function setupDevProvider(manager: Manager, options: DevProviderOptions =
           provider: 'in-memory',
           kind: obj.kind ?? '',
           operation: error.operation,
+          code: String(error.code),
         });
     },
   });

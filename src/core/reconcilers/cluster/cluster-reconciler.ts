@@ -30,6 +30,7 @@ import { reconcileAdminKubeconfigSecret } from '../../secret/index.js';
 import { type ExternalTracker, lowestRequeue } from '../external-tracker.js';
 import type { ClusterScope, Descendants, External, Stored } from './cluster-scope.js';
 import { updateClusterStatus } from './cluster-status.js';
+import type { EventRecorder } from '../../../controller-runtime/events/event-recorder.js';
 
 export const ClusterType: TypeRef = { apiVersion: API_VERSION, kind: 'Cluster' };
 export const MachineType: TypeRef = { apiVersion: API_VERSION, kind: 'Machine' };
@@ -48,6 +49,8 @@ export interface ClusterReconcilerOptions {
   tracker: ExternalTracker;
   /** The Cluster's RemoteConnectionProbe condition, from the cluster cache (omitted when there is none). */
   remoteConnectionProbe?: (cluster: Stored<Cluster>) => NewCondition | undefined;
+  /** Phase change Events (upstream: reason = the new phase, `Cluster <name> is <phase>`); none without it. */
+  recorder?: EventRecorder;
 }
 
 const OWNED_CONDITIONS = [
@@ -112,7 +115,13 @@ export class ClusterReconciler implements Reconciler {
         this.#reconcileMachineControlPlaneInitialized(s);
         return lowestRequeue(results);
       },
-      () => updateClusterStatus(s, this.#o.remoteConnectionProbe?.(cluster)),
+      () => {
+        const phase = cluster.status?.phase;
+        updateClusterStatus(s, this.#o.remoteConnectionProbe?.(cluster));
+        const now = cluster.status?.phase;
+        if (now && now !== phase)
+          this.#o.recorder?.event(cluster, 'Normal', now, `Cluster ${cluster.metadata.name} is ${now}`);
+      },
     );
   }
 

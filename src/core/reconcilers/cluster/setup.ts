@@ -46,6 +46,7 @@ export function setupClusterController(manager: Manager, options: ClusterControl
         apiReader: manager.apiClient,
         resolver: new ContractResolver(manager.client),
         tracker,
+        recorder: manager.getEventRecorderFor('cluster-controller'),
         ...(options.remoteConnectionProbe ? { remoteConnectionProbe: options.remoteConnectionProbe } : {}),
       }),
     );

@@ -358,7 +358,7 @@ export class MachineHealthCheckReconciler implements Reconciler {
   }
 
   #markedUnhealthy(machine: Stored<Machine>, v: Verdict): void {
-    this.#o.metrics?.machineRemediations.inc({ reason: v.reason ?? '' });
+    this.#o.metrics?.machineRemediated(machine, v.reason ?? '');
     this.#o.recorder.event(
       machine,
       'Normal',

@@ -71,6 +71,7 @@ import {
   machineNeedsApply,
 } from './machine-set-sync.js';
 import { scaledIntOrPercent } from './int-or-percent.js';
+import type { EventRecorder } from '../../../controller-runtime/events/event-recorder.js';
 import { generateFromTemplate, randomString, TEMPLATE_SUFFIX } from '../../util/index.js';
 
 export const MachineSetType: TypeRef = { apiVersion: API_VERSION, kind: 'MachineSet' };
@@ -90,6 +91,8 @@ export interface MachineSetReconcilerOptions {
   now?: () => number;
   /** The random part of new Machine names (tests pin it). */
   random?: () => string;
+  /** Events on the MachineSet for each Machine created or deleted (upstream's reasons); none without it. */
+  recorder?: EventRecorder;
 }
 
 const OWNED_CONDITIONS = [
@@ -472,10 +475,21 @@ export class MachineSetReconciler implements Reconciler {
   }
 
   async #deleteMachine(s: MachineSetScope, m: Stored<Machine>): Promise<void> {
+    const name = m.metadata.name ?? '';
     try {
       await this.#o.client.delete(m);
+      if (!m.metadata.deletionTimestamp)
+        this.#o.recorder?.event(s.machineSet, 'Normal', 'SuccessfulDelete', `Deleted Machine "${name}"`);
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (!isNotFound(err)) {
+        this.#o.recorder?.event(
+          s.machineSet,
+          'Warning',
+          'FailedDelete',
+          `Failed to delete machine "${name}": ${(err as Error).message}`,
+        );
+        throw err;
+      }
     }
     this.#deleted(s, MachineType, m);
   }
@@ -709,7 +723,10 @@ export class MachineSetReconciler implements Reconciler {
         s.log.info('automatic creation of new Machines disabled for MachineSet');
         return undefined;
       }
-      return this.#createMachines(s, -diff);
+      return this.#createMachines(s, -diff).catch((err: unknown) => {
+        this.#o.recorder?.event(ms, 'Warning', 'FailedCreate', (err as Error).message);
+        throw err;
+      });
     }
     if (diff > 0) {
       // Machines moved in from another MachineSet and not yet acknowledged are not in spec.replicas yet.
@@ -837,6 +854,12 @@ export class MachineSetReconciler implements Reconciler {
         );
       }
       this.#wrote(s, MachineType, created);
+      this.#o.recorder?.event(
+        ms,
+        'Normal',
+        'SuccessfulCreate',
+        `Created Machine "${created.metadata.name ?? ''}"`,
+      );
       s.log.info(
         { machine: created.metadata.name, desiredReplicas: ms.spec.replicas, replicas: s.machines.length },
         `Machine ${created.metadata.name ?? ''} created (scale up, creating ${i + 1} of ${count})`,

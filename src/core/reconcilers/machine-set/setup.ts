@@ -106,6 +106,7 @@ export function setupMachineSetController(
         consistency,
         featureGates: resolveFeatureGates(options.featureGates),
         preflightChecks,
+        recorder: manager.getEventRecorderFor('machineset-controller'),
       }),
     );
   registered.set(manager, controller);

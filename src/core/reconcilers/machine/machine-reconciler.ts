@@ -36,7 +36,7 @@ import {
 import { BootstrapConfig, InfraMachine } from '../../contract/accessors.js';
 import type { ContractReference, ContractResolver } from '../../contract/contract-version.js';
 import { isPaused, setPausedCondition } from '../../contract/paused.js';
-import type { CoreMetrics } from '../../metrics/core-metrics.js';
+import { clusterKeyOfMachine, type CoreMetrics, MachineFailureReason } from '../../metrics/core-metrics.js';
 import type { Stored } from '../cluster/cluster-scope.js';
 import { type ExternalTracker, lowestRequeue } from '../external-tracker.js';
 import { type FeatureGates, resolveFeatureGates } from '../../api/feature-gates.js';
@@ -70,7 +70,16 @@ import {
   type NodeWithVolumes,
   volumeDetachConditionMessage,
 } from './drain/index.js';
+import { nodeSyncRestoresForeignChange } from './node-sync-drift.js';
 import type { WorkloadAccess } from './workload-access.js';
+import type { EventRecorder } from '../../../controller-runtime/events/event-recorder.js';
+import {
+  MachineEventReason,
+  type MachineSnapshot,
+  recordMachineTransitions,
+  snapshotMachine,
+  UpstreamMachineEventReason,
+} from './machine-events.js';
 
 export const MachineType: TypeRef = { apiVersion: API_VERSION, kind: 'Machine' };
 const ClusterType: TypeRef = { apiVersion: API_VERSION, kind: 'Cluster' };
@@ -86,10 +95,17 @@ export interface MachineReconcilerOptions {
   workload: WorkloadAccess;
   /** Called with the Machine's key when its Node changes (wired to the controller's queue). */
   enqueue: (machine: { namespace: string; name: string }) => void;
+  /**
+   * The Machine whose `status.nodeRef` names this Node, for a Node that lost its `cluster.x-k8s.io/machine`
+   * annotation (someone removed it): without it the Node could not be traced back and put right.
+   */
+  machineOfNode?: (cluster: { namespace: string; name: string }, nodeName: string) => string | undefined;
   now?: () => number;
   /** Node deletion is retried for this long before giving up (upstream `nodeDeletionTimeoutSeconds` default 10 s). */
   nodeDeletionTimeoutMs?: number;
   metrics?: CoreMetrics;
+  /** Events on the Machine's state changes (machine-events.ts); none without it. */
+  recorder?: EventRecorder;
   /**
    * While a drain, or the wait for the Node's volumes to be detached, is not complete the Machine comes back
    * after this long (upstream: 20 s for both).
@@ -122,6 +138,10 @@ interface Scope {
   nodeReadFailure?: NodeObservation['nodeReadFailure'];
   deletingReason?: string;
   deletingMessage?: string;
+  /** The Machine as read, for the Events on what this reconcile changed; drain and volume steps done now. */
+  before?: MachineSnapshot;
+  drained?: boolean;
+  volumesDetached?: boolean;
 }
 
 const OWNED_CONDITIONS = [
@@ -181,6 +201,7 @@ export class MachineReconciler implements Reconciler {
     }
     const s: Scope = {
       machine,
+      before: snapshotMachine(machine),
       cluster:
         cluster ??
         ({ metadata: { name: clusterName, namespace: machine.metadata.namespace } } as Stored<Cluster>),
@@ -204,7 +225,11 @@ export class MachineReconciler implements Reconciler {
         ];
         return lowestRequeue(results);
       },
-      () => this.#updateStatus(s),
+      () => {
+        this.#updateStatus(s);
+        if (this.#o.recorder && s.before)
+          recordMachineTransitions(this.#o.recorder, { ...s, before: s.before });
+      },
     );
   }
 
@@ -322,7 +347,10 @@ export class MachineReconciler implements Reconciler {
         getCondition(machine, MachineCondition.InfrastructureReady)?.reason !==
           MachineReason.InfrastructureDeleted
       )
-        this.#o.metrics?.machineFailures.inc({ reason: MachineReason.InfrastructureDeleted });
+        this.#o.metrics?.machineFailed(
+          clusterKeyOfMachine(machine),
+          MachineFailureReason.InfrastructureDeleted,
+        );
       setCondition(machine, {
         type: MachineCondition.InfrastructureReady,
         status: wasProvisioned ? 'False' : 'Unknown',
@@ -417,7 +445,10 @@ export class MachineReconciler implements Reconciler {
       interruptible: infra ? InfraMachine.interruptible(infra) : false,
       ...this.#o.nodeSync,
     });
-    if (patch) s.node = await client.patch<Node>(node, { type: 'merge', data: patch });
+    if (patch) {
+      s.node = await client.patch<Node>(node, { type: 'merge', data: patch });
+      if (nodeSyncRestoresForeignChange(node, patch)) this.#o.metrics?.driftCorrected('machine', 'Node');
+    }
     return undefined;
   }
 
@@ -438,14 +469,11 @@ export class MachineReconciler implements Reconciler {
     setNodeConditions(machine, conditions);
     const ready = getCondition(machine, MachineCondition.NodeReady);
     if (ready?.reason === MachineReason.NodeDeleted && before.reason !== MachineReason.NodeDeleted)
-      this.#o.metrics?.machineFailures.inc({ reason: MachineReason.NodeDeleted });
+      this.#o.metrics?.machineFailed(clusterKeyOfMachine(machine), MachineFailureReason.NodeDeleted);
     // Provisioning time: from the Machine's creation to the first time its Node is Ready.
     if (!before.ready && ready?.status === 'True' && machine.metadata.creationTimestamp) {
       const seconds = (this.#now() - Date.parse(machine.metadata.creationTimestamp)) / 1000;
-      this.#o.metrics?.machineProvisioning.observe(
-        { cluster_namespace: machine.metadata.namespace ?? '' },
-        Math.max(0, seconds),
-      );
+      this.#o.metrics?.machineProvisioned(machine, seconds);
     }
   }
 
@@ -502,7 +530,9 @@ export class MachineReconciler implements Reconciler {
       name: 'machine-controller-nodes',
       type: NodeType,
       handler: (node) => {
-        const machine = node.metadata.annotations?.['cluster.x-k8s.io/machine'];
+        const machine =
+          node.metadata.annotations?.['cluster.x-k8s.io/machine'] ??
+          this.#o.machineOfNode?.(cluster, node.metadata.name ?? '');
         if (machine) this.#o.enqueue({ namespace: cluster.namespace, name: machine });
       },
     });
@@ -616,8 +646,21 @@ export class MachineReconciler implements Reconciler {
       throw err;
     }
     const { rules, namespaceLabels } = await this.#drainRules(s, client);
-    const result = await drainer.drain({ nodeName, machine, cluster }, rules, namespaceLabels);
-    if (result.done) return undefined;
+    const result = await drainer
+      .drain({ nodeName, machine, cluster }, rules, namespaceLabels)
+      .catch((err: unknown) => {
+        this.#o.recorder?.event(
+          machine,
+          'Warning',
+          UpstreamMachineEventReason.FailedDrainNode,
+          `error draining Machine's node "${nodeName}": ${(err as Error).message}`,
+        );
+        throw err;
+      });
+    if (result.done) {
+      s.drained = true;
+      return undefined;
+    }
     s.deletingMessage = drainConditionMessage(result, new Date(startedAt));
     return { requeueAfterMs: this.#o.drainRequeueMs ?? 20_000 };
   }
@@ -674,7 +717,10 @@ export class MachineReconciler implements Reconciler {
           return drainer.podsForEviction({ nodeName, machine, cluster }, rules, namespaceLabels);
         },
       });
-      if (!isWaitingForDetach(waiting)) return undefined;
+      if (!isWaitingForDetach(waiting)) {
+        s.volumesDetached = true;
+        return undefined;
+      }
       s.deletingMessage = volumeDetachConditionMessage(waiting, new Date(startedAt));
       log.info(
         {
@@ -689,6 +735,12 @@ export class MachineReconciler implements Reconciler {
     } catch (err) {
       s.deletingMessage =
         'Error waiting for volumes to be detached from Node, please check controller logs for errors';
+      this.#o.recorder?.event(
+        machine,
+        'Warning',
+        UpstreamMachineEventReason.FailedWaitForVolumeDetach,
+        `error waiting for node volumes detaching, Machine's node "${nodeName}": ${(err as Error).message}`,
+      );
       throw err;
     }
   }
@@ -815,6 +867,12 @@ export class MachineReconciler implements Reconciler {
           name: s.cluster.metadata.name ?? '',
         });
         await client.delete({ apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName } });
+        this.#o.recorder?.event(
+          machine,
+          'Normal',
+          MachineEventReason.SuccessfulDeleteNode,
+          `Node "${nodeName}" deleted`,
+        );
       } catch (err) {
         if (!isNotFound(err)) {
           const startedAt = Date.parse(
@@ -823,6 +881,20 @@ export class MachineReconciler implements Reconciler {
           if (this.#now() - startedAt < (this.#o.nodeDeletionTimeoutMs ?? 10_000))
             return { requeueAfterMs: 2000 };
           s.log.info({ node: nodeName }, 'giving up deleting the Node after nodeDeletionTimeout');
+          this.#o.recorder?.event(
+            machine,
+            'Warning',
+            UpstreamMachineEventReason.FailedDeleteNode,
+            `error deleting Machine's node: ${(err as Error).message}`,
+          );
+        } else {
+          // Gone already (providers often remove the Node with the machine): the Node is deleted all the same.
+          this.#o.recorder?.event(
+            machine,
+            'Normal',
+            MachineEventReason.SuccessfulDeleteNode,
+            `Node "${nodeName}" was already deleted`,
+          );
         }
       }
     }

@@ -60,11 +60,22 @@ export function setupMachineController(manager: Manager, options: MachineControl
     tracker,
     workload: options.workload,
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    recorder: manager.getEventRecorderFor('machine-controller'),
     ...(options.drainRequeueMs ? { drainRequeueMs: options.drainRequeueMs } : {}),
     ...(options.featureGates ? { featureGates: options.featureGates } : {}),
     remoteConditionsGracePeriodMs: gracePeriodMs,
     ...(options.nodeSync ? { nodeSync: options.nodeSync } : {}),
     enqueue: (m) => built.controller?.queue.add(keyString(m)),
+    machineOfNode: (cluster, nodeName) => {
+      for (const m of machines())
+        if (
+          m.metadata.namespace === cluster.namespace &&
+          m.metadata.labels?.[Label.ClusterName] === cluster.name &&
+          (m.status as { nodeRef?: { name?: string } } | undefined)?.nodeRef?.name === nodeName
+        )
+          return m.metadata.name;
+      return undefined;
+    },
   });
   const controller = new ControllerBuilder(manager)
     .named('machine')

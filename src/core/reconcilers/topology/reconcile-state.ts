@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { type KubeObject, parseApiVersion, type TypeRef } from '../../../controller-runtime/api/object.js';
 import type { Client, Reader } from '../../../controller-runtime/client/client.js';
+import type { EventRecorder } from '../../../controller-runtime/events/event-recorder.js';
 import { isNotFound } from '../../../controller-runtime/client/errors.js';
 import type { Cluster } from '../../api/v1beta2/cluster-types.js';
 import type { ContractVersionedObjectReference } from '../../api/v1beta2/common-types.js';
@@ -33,6 +34,8 @@ export interface ReconcileStateInput {
   current: LoadedCurrentState;
   computed: ComputedTopology;
   log: Logger;
+  /** TopologyCreate/TopologyUpdate/TopologyDelete Events on the Cluster (upstream's reasons); none without it. */
+  recorder?: EventRecorder;
 }
 
 const key = (o: KubeObject): string => `${o.kind ?? ''}/${o.metadata.name ?? ''}`;
@@ -56,9 +59,20 @@ export function isSubset(desired: unknown, current: unknown): boolean {
  * apply is skipped when the object to send is the one sent last time and the live object still has all of it:
  * nothing to add, and nothing to take away (a field dropped from the desired state changes what is sent). After a
  * restart every object is applied once.
+ *
+ * It also tells drift from the controller's own changes: when the object to send is the one sent last time, the
+ * apply's answer held all of it, and the live object is a later version that no longer does, someone else changed
+ * a field this controller owns. Re-applying puts it back, and `onCorrected` hears of it once per such apply. The
+ * first apply after a restart is never counted (nothing was sent yet), and neither is an object whose apply answer
+ * already differed from what was sent (server-side defaulting or normalisation: nothing can be told apart there).
  */
 export class AppliedObjects {
-  readonly #sent = new Map<string, string>();
+  readonly #sent = new Map<string, { json: string; resourceVersion?: string; held: boolean }>();
+  readonly #onCorrected: ((obj: KubeObject) => void) | undefined;
+
+  constructor(onCorrected?: (obj: KubeObject) => void) {
+    this.#onCorrected = onCorrected;
+  }
 
   static #key(obj: KubeObject): string {
     return `${parseApiVersion(obj.apiVersion ?? '').group}/${obj.kind ?? ''}/${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
@@ -66,11 +80,29 @@ export class AppliedObjects {
 
   unchanged(obj: KubeObject, current: KubeObject | undefined): boolean {
     if (!current || current.metadata.name !== obj.metadata.name) return false;
-    return this.#sent.get(AppliedObjects.#key(obj)) === JSON.stringify(obj) && isSubset(obj, current);
+    return this.#sent.get(AppliedObjects.#key(obj))?.json === JSON.stringify(obj) && isSubset(obj, current);
   }
 
-  sent(obj: KubeObject): void {
-    this.#sent.set(AppliedObjects.#key(obj), JSON.stringify(obj));
+  /** Someone else changed a field of `current` that the last apply of this very `obj` had set. */
+  drifted(obj: KubeObject, current: KubeObject | undefined): boolean {
+    if (!current || current.metadata.name !== obj.metadata.name) return false;
+    const last = this.#sent.get(AppliedObjects.#key(obj));
+    if (!last?.held || last.json !== JSON.stringify(obj)) return false;
+    return isLaterVersion(current.metadata.resourceVersion, last.resourceVersion) && !isSubset(obj, current);
+  }
+
+  /** `obj` was applied; `result` is the API server's answer. */
+  sent(obj: KubeObject, result?: KubeObject): void {
+    this.#sent.set(AppliedObjects.#key(obj), {
+      json: JSON.stringify(obj),
+      ...(result?.metadata.resourceVersion ? { resourceVersion: result.metadata.resourceVersion } : {}),
+      held: result !== undefined && isSubset(obj, result),
+    });
+  }
+
+  /** An apply put back what `drifted` found changed. */
+  corrected(obj: KubeObject): void {
+    this.#onCorrected?.(obj);
   }
 
   forget(obj: KubeObject): void {
@@ -78,15 +110,66 @@ export class AppliedObjects {
   }
 }
 
-async function apply(input: ReconcileStateInput, obj: KubeObject, current?: KubeObject): Promise<void> {
-  if (input.applied.unchanged(obj, current)) return;
-  await input.client.apply(obj, { fieldManager: TOPOLOGY_FIELD_MANAGER, force: true });
-  input.applied.sent(obj);
+/**
+ * Whether resourceVersion `rv` comes after `applied`. They are opaque to clients, but both this API server and
+ * etcd-backed ones use the store revision, a decimal number; anything else counts as later only if different.
+ */
+function isLaterVersion(rv: string | undefined, applied: string | undefined): boolean {
+  if (!rv || !applied) return false;
+  if (/^\d+$/.test(rv) && /^\d+$/.test(applied)) return BigInt(rv) > BigInt(applied);
+  return rv !== applied;
 }
 
-async function deleteIfPresent(client: Client, obj: KubeObject): Promise<boolean> {
+async function apply(input: ReconcileStateInput, obj: KubeObject, current?: KubeObject): Promise<void> {
+  if (input.applied.unchanged(obj, current)) return;
+  const drifted = input.applied.drifted(obj, current);
+  const result = await input.client.apply(obj, { fieldManager: TOPOLOGY_FIELD_MANAGER, force: true });
+  input.applied.sent(obj, result);
+  if (drifted) input.applied.corrected(obj);
+  recordApplied(input, obj, current, result);
+}
+
+/**
+ * TopologyCreate when the object did not exist, TopologyUpdate when the apply changed it (a new resourceVersion:
+ * a no-op apply, as after a restart, records nothing), naming a version change, the step of an upgrade.
+ */
+function recordApplied(
+  input: ReconcileStateInput,
+  obj: KubeObject,
+  current: KubeObject | undefined,
+  result: KubeObject,
+): void {
+  const recorder = input.recorder;
+  if (!recorder) return;
+  const what = `${obj.kind ?? ''} ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+  if (!current || current.metadata.name !== obj.metadata.name) {
+    recorder.event(input.cluster, 'Normal', 'TopologyCreate', `Created ${what}`);
+    return;
+  }
+  if (result.metadata.resourceVersion === current.metadata.resourceVersion) return;
+  const version = (o: KubeObject): unknown => (o['spec'] as { version?: unknown } | undefined)?.version;
+  const from = version(current);
+  const to = version(result);
+  const change =
+    typeof from === 'string' && typeof to === 'string' && from !== to
+      ? ` with version change from ${from} to ${to}`
+      : '';
+  recorder.event(input.cluster, 'Normal', 'TopologyUpdate', `Updated ${what}${change}`);
+}
+
+async function deleteIfPresent(
+  client: Client,
+  obj: KubeObject,
+  input?: ReconcileStateInput,
+): Promise<boolean> {
   try {
     await client.delete(obj);
+    input?.recorder?.event(
+      input.cluster,
+      'Normal',
+      'TopologyDelete',
+      `Deleted ${obj.kind ?? ''} ${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`,
+    );
     return true;
   } catch (err) {
     if (isNotFound(err)) return false;
@@ -159,7 +242,7 @@ export async function reconcileState(input: ReconcileStateInput): Promise<void> 
   }
   for (const mhc of current.machineHealthChecks)
     if (!wantedChecks.has(mhc.metadata.name ?? '') && !mhc.metadata.deletionTimestamp) {
-      await deleteIfPresent(client, mhc);
+      await deleteIfPresent(client, mhc, input);
       log.info(
         { machineHealthCheck: mhc.metadata.name },
         'deleted MachineHealthCheck no longer in the topology',
@@ -171,7 +254,7 @@ export async function reconcileState(input: ReconcileStateInput): Promise<void> 
     const topologyName = md.metadata.labels?.[Label.ClusterTopologyMachineDeploymentName];
     if (md.metadata.deletionTimestamp || (topologyName && desired.machineDeployments.has(topologyName)))
       continue;
-    await deleteIfPresent(client, md);
+    await deleteIfPresent(client, md, input);
     log.info(
       { machineDeployment: md.metadata.name, topologyName },
       'deleted MachineDeployment removed from the topology',
@@ -255,7 +338,7 @@ async function deleteUnusedTemplates(input: ReconcileStateInput): Promise<void> 
   for (const { type, template } of candidates) {
     if (used.has(`${template.kind ?? type.kind}/${template.metadata.name ?? ''}`)) continue;
     const target = { ...template, apiVersion: type.apiVersion, kind: type.kind };
-    if (await deleteIfPresent(client, target)) {
+    if (await deleteIfPresent(client, target, input)) {
       input.applied.forget(target);
       input.log.info(
         { template: `${type.kind}/${template.metadata.name ?? ''}` },

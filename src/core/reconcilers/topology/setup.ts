@@ -13,6 +13,7 @@ import type { Manager } from '../../../controller-runtime/manager/manager.js';
 import type { Cluster } from '../../api/v1beta2/cluster-types.js';
 import { Label } from '../../api/v1beta2/well-known.js';
 import { ContractResolver } from '../../contract/contract-version.js';
+import type { CoreMetrics } from '../../metrics/core-metrics.js';
 import type { RandomSource } from '../../topology/desired-state/index.js';
 import { ClusterType } from '../cluster/cluster-reconciler.js';
 import { toClusterByLabel } from '../cluster/setup.js';
@@ -24,6 +25,8 @@ export interface TopologyControllerOptions {
   /** Upstream's --clustertopology-concurrency default is 10. */
   maxConcurrentReconciles?: number;
   random?: RandomSource;
+  /** `capi_drift_corrections_total{controller="topology/cluster"}`. */
+  metrics?: Pick<CoreMetrics, 'driftCorrected'>;
 }
 
 /** Objects the topology made (MachineDeployments, infrastructure cluster, control plane) go to their Cluster. */
@@ -102,6 +105,8 @@ export function setupTopologyController(
         resolver: new ContractResolver(manager.client),
         tracker,
         ...(options.random ? { random: options.random } : {}),
+        ...(options.metrics ? { metrics: options.metrics } : {}),
+        recorder: manager.getEventRecorderFor('topology/cluster-controller'),
       }),
     );
   tracker.controller = controller;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../../controller-runtime/api/object.js';
+import type { EventRecorder } from '../../../controller-runtime/events/event-recorder.js';
 import type { Client, Reader } from '../../../controller-runtime/client/client.js';
 import { isNotFound } from '../../../controller-runtime/client/errors.js';
 import { setCondition } from '../../../controller-runtime/conditions/index.js';
@@ -13,6 +14,7 @@ import { withPatch } from '../../../controller-runtime/helpers/with-patch.js';
 import type { Cluster } from '../../api/v1beta2/cluster-types.js';
 import { Annotation, ClusterCondition, ClusterReason } from '../../api/v1beta2/well-known.js';
 import type { ContractResolver } from '../../contract/contract-version.js';
+import type { CoreMetrics } from '../../metrics/core-metrics.js';
 import type { RandomSource } from '../../topology/desired-state/index.js';
 import { topologyReconciledProgress } from '../../topology/upgrade/index.js';
 import { ClusterType } from '../cluster/cluster-reconciler.js';
@@ -35,6 +37,10 @@ export interface TopologyReconcilerOptions {
   tracker?: ExternalTracker;
   /** The random part of new names; tests fix it. */
   random?: RandomSource;
+  /** Counts the objects put back after someone else changed what the topology applied. */
+  metrics?: Pick<CoreMetrics, 'driftCorrected'>;
+  /** TopologyCreate/TopologyUpdate/TopologyDelete Events on the Cluster. */
+  recorder?: EventRecorder;
 }
 
 type StoredCluster = Cluster & KubeObject;
@@ -49,10 +55,14 @@ const OWNED_CONDITIONS = [ClusterCondition.TopologyReconciled];
  */
 export class TopologyReconciler implements Reconciler {
   readonly #o: TopologyReconcilerOptions;
-  readonly #applied = new AppliedObjects();
+  readonly #applied: AppliedObjects;
 
   constructor(options: TopologyReconcilerOptions) {
     this.#o = options;
+    const metrics = options.metrics;
+    this.#applied = new AppliedObjects(
+      metrics ? (obj) => metrics.driftCorrected('topology/cluster', obj.kind ?? '') : undefined,
+    );
   }
 
   async reconcile(request: Request, { log }: ReconcileContext): Promise<Result | undefined> {
@@ -110,6 +120,7 @@ export class TopologyReconciler implements Reconciler {
         current,
         computed,
         log,
+        ...(this.#o.recorder ? { recorder: this.#o.recorder } : {}),
       });
       setUpgradePlan(cluster, computed.upgrade.upgradePlan);
       // The step under way lets KubeadmControlPlane and MachineSet preflight checks tell it from a pending one.

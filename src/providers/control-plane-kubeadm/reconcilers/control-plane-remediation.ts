@@ -119,6 +119,12 @@ export async function reconcileUnhealthyMachines(deps: KcpDeps, s: KcpScope): Pr
   }
   if (failure && !failure.deleted) throw failure.error;
   s.log.info({ machine: name }, 'Deleting Machine (remediating unhealthy Machine)');
+  deps.recorder?.event(
+    s.kcp,
+    'Normal',
+    'RemediatingMachine',
+    `Deleting unhealthy Machine "${name}" to replace it (remediation)`,
+  );
   // Recorded once the Machine is deleting, even when its condition could not be written (as upstream), so
   // the replacement carries the retry count.
   s.kcp.metadata.annotations = {

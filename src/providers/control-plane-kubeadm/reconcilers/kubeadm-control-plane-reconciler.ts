@@ -596,6 +596,12 @@ export class KubeadmControlPlaneReconciler implements Reconciler {
         );
         try {
           const m = await createMachine(this.#deps, s, false, op.failureDomain);
+          recorder?.event(
+            s.kcp,
+            'Normal',
+            'SuccessfulCreate',
+            `Created Machine "${m.metadata.name ?? ''}" (initializing the control plane)`,
+          );
           log.info(
             { machine: m.metadata.name, failureDomain: op.failureDomain },
             `Machine ${m.metadata.name ?? ''} created (init)`,
@@ -621,6 +627,12 @@ export class KubeadmControlPlaneReconciler implements Reconciler {
           return this.#preflightFailed(s, op.preflight.failures, op.preflight.requeueAfterMs);
         try {
           const m = await createMachine(this.#deps, s, true, op.failureDomain);
+          recorder?.event(
+            s.kcp,
+            'Normal',
+            'SuccessfulCreate',
+            `Created Machine "${m.metadata.name ?? ''}" (${op.rollout ? `rollout: replacing ${this.#outdatedNames(s)}` : 'scale up'})`,
+          );
           log.info(
             {
               machine: m.metadata.name,
@@ -668,6 +680,12 @@ export class KubeadmControlPlaneReconciler implements Reconciler {
           );
           throw err;
         }
+        recorder?.event(
+          s.kcp,
+          'Normal',
+          'SuccessfulDelete',
+          `Deleted Machine "${machine.metadata.name ?? ''}" (${op.rollout ? `rollout: ${this.#rolloutReasons(s, machine)}` : 'scale down'})`,
+        );
         log.info(
           {
             machine: machine.metadata.name,
@@ -679,6 +697,21 @@ export class KubeadmControlPlaneReconciler implements Reconciler {
         return undefined;
       }
     }
+  }
+
+  /** The Machines a rollout replaces, for Events: `a, b`. */
+  #outdatedNames(s: KcpScope): string {
+    return s.cp
+      .machinesNeedingRollout()
+      .map((m) => m.metadata.name ?? '')
+      .sort()
+      .join(', ');
+  }
+
+  /** Why `machine` is rolled out (`Version v1.32.0, v1.33.1 required`), for Events. */
+  #rolloutReasons(s: KcpScope, machine: { metadata: { name?: string } }): string {
+    const reasons = s.cp.upToDateResults.get(machine.metadata.name ?? '')?.logMessages ?? [];
+    return reasons.length ? `outdated, ${reasons.join(', ')}` : 'outdated';
   }
 
   #logRollout(s: KcpScope): void {

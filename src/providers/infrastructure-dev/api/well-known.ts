@@ -160,6 +160,11 @@ export const InMemoryAnnotation = {
   FailureDomains: 'inmemory.capi-ts.io/failure-domains',
   /** DevCluster or DevMachine: share (0..1) of reconciles that fail with a simulated provider API error. */
   ApiErrorRate: 'inmemory.capi-ts.io/api-error-rate',
+  /**
+   * DevCluster or DevMachine: the HTTP-style status (400..599) of the errors `api-error-rate` injects, e.g. "429"
+   * for throttling; 500 when unset.
+   */
+  ApiErrorCode: 'inmemory.capi-ts.io/api-error-code',
   /** DevCluster: "true" makes the workload API endpoint drop every connection. */
   Unreachable: 'inmemory.capi-ts.io/unreachable',
   /** DevMachine: the provisioning step that fails (vm, node, etcd, apiServer) until the annotation is removed. */

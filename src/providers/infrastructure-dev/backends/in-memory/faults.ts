@@ -10,17 +10,38 @@ export class InvalidFaultAnnotationError extends Error {
   override readonly name = 'InvalidFaultAnnotationError';
 }
 
+/** The HTTP-style status of a simulated provider API error when no annotation chooses one. */
+export const DEFAULT_API_ERROR_CODE = 500;
+
 /**
  * A failure the simulated infrastructure API returned (injected). The reconcile fails with it, so the
- * controller retries with backoff and counts it, as it would for a real cloud API error.
+ * controller retries with backoff and counts it (`capi_provider_api_errors_total{code}`), as it would for a real
+ * cloud API error. `code` is the HTTP-style status the API answered: 500 unless chosen (429 for throttling).
  */
 export class ProviderApiError extends Error {
-  override readonly name = 'ProviderApiError';
+  override readonly name: string = 'ProviderApiError';
   constructor(
     message: string,
     readonly operation: string,
+    readonly code: number = DEFAULT_API_ERROR_CODE,
   ) {
     super(message);
+  }
+}
+
+/**
+ * A provisioning step the infrastructure could not complete (`fail-at-step`): a ProviderApiError that also
+ * means the machine's provisioning failed, not only that one API call did.
+ */
+export class ProvisioningStepFailedError extends ProviderApiError {
+  override readonly name = 'ProvisioningStepFailedError';
+  constructor(
+    message: string,
+    operation: string,
+    readonly step: ProvisioningStep,
+    code?: number,
+  ) {
+    super(message, operation, code);
   }
 }
 
@@ -41,8 +62,23 @@ export function apiErrorRate(obj: Annotated): number {
 }
 
 /**
- * Throws a ProviderApiError with the configured probability; `random` is injectable so tests can be exact
- * (a rate of 1 always fails, 0 never).
+ * The HTTP-style status the simulated errors of `obj` carry: an integer from 400 to 599 (`429` throttling,
+ * `503` unavailable, ...), 500 when unset.
+ */
+export function apiErrorCode(obj: Annotated): number {
+  const raw = annotation(obj, InMemoryAnnotation.ApiErrorCode);
+  if (raw === undefined) return DEFAULT_API_ERROR_CODE;
+  const code = Number(raw);
+  if (!/^\s*\d+\s*$/.test(raw) || code < 400 || code > 599)
+    throw new InvalidFaultAnnotationError(
+      `annotation ${InMemoryAnnotation.ApiErrorCode}="${raw}": want an HTTP error status from 400 to 599, such as 429 or 503`,
+    );
+  return code;
+}
+
+/**
+ * Throws a ProviderApiError with the configured probability and status code; `random` is injectable so tests
+ * can be exact (a rate of 1 always fails, 0 never).
  */
 export function maybeFailApiCall(
   obj: Annotated,
@@ -50,10 +86,12 @@ export function maybeFailApiCall(
   random: () => number = Math.random,
 ): void {
   const rate = apiErrorRate(obj);
+  const code = apiErrorCode(obj);
   if (rate > 0 && random() < rate)
     throw new ProviderApiError(
-      `simulated provider API error during ${operation} (annotation ${InMemoryAnnotation.ApiErrorRate}=${rate})`,
+      `simulated provider API error during ${operation}: status ${code} (annotation ${InMemoryAnnotation.ApiErrorRate}=${rate})`,
       operation,
+      code,
     );
 }
 

@@ -1,6 +1,6 @@
 import type { KubeObject as ManagementObject, TypeRef } from '../../../../controller-runtime/api/object.js';
 import type { Reader } from '../../../../controller-runtime/client/client.js';
-import { isTrue, setCondition } from '../../../../controller-runtime/conditions/index.js';
+import { getCondition, isTrue, setCondition } from '../../../../controller-runtime/conditions/index.js';
 import type { Result } from '../../../../controller-runtime/controller/reconciler.js';
 import { parseGoDuration } from '../../../../core/api/duration.js';
 import { CertificateAuthority } from '../../../../pki/index.js';
@@ -28,12 +28,13 @@ import type {
 } from '../../reconcilers/backend.js';
 import { getIfExists, type Stored } from '../../reconcilers/owners.js';
 import {
+  apiErrorCode,
   failAtStep,
   maybeFailApiCall,
   nodeNeverReady,
   nodeNotReadyAfterMs,
-  ProviderApiError,
   type ProvisioningStep,
+  ProvisioningStepFailedError,
 } from './faults.js';
 import type { InMemoryCloud } from './in-memory-cloud.js';
 import { workloadKeyOf } from './in-memory-cluster-backend.js';
@@ -68,6 +69,21 @@ export interface InMemoryMachineBackendOptions {
   random?: () => number;
   /** The clock (tests). */
   now?: () => number;
+  /**
+   * A provisioning step failed (`fail-at-step`), heard once per failure: when the step's condition turns
+   * `False`/`InternalError`, not on the retries that find it so (also not after a restart, as the condition is
+   * kept on the DevMachine).
+   */
+  onProvisioningFailed?: (failure: ProvisioningFailure) => void;
+}
+
+/** A DevMachine whose provisioning failed at `step`. */
+export interface ProvisioningFailure {
+  namespace: string;
+  clusterName: string;
+  machine: string;
+  devMachine: string;
+  step: ProvisioningStep;
 }
 
 type Secret = ManagementObject & { data?: Record<string, string> };
@@ -110,6 +126,8 @@ export class InMemoryMachineBackend implements DevMachineBackend {
   readonly #o: InMemoryMachineBackendOptions;
   readonly #random: () => number;
   readonly #now: () => number;
+  /** `<DevMachine uid>/<step>` of the step failures reported, until the step runs again. */
+  readonly #failedSteps = new Set<string>();
 
   constructor(options: InMemoryMachineBackendOptions) {
     this.#o = options;
@@ -206,6 +224,8 @@ export class InMemoryMachineBackend implements DevMachineBackend {
       await writer.remove(Kinds.Node, undefined, name);
     }
     workload?.forgetMachine(name);
+    for (const step of Object.keys(CONDITION_OF))
+      this.#failedSteps.delete(`${scope.devMachine.metadata.uid ?? name}/${step}`);
     return { done: true };
   }
 
@@ -217,9 +237,33 @@ export class InMemoryMachineBackend implements DevMachineBackend {
     if (record.done[step] !== undefined) return true;
     if (failAtStep(scope.devMachine) === step) {
       const message = `simulated failure of the ${step} step (annotation on the DevMachine)`;
+      // Known when the DevMachine already reports it (also after a restart), or when this process already
+      // heard of it (the retry may read a cached DevMachine that predates the condition's write).
+      const reported = getCondition(scope.devMachine, CONDITION_OF[step]);
+      const failureKey = `${scope.devMachine.metadata.uid ?? scope.devMachine.metadata.name ?? ''}/${step}`;
+      const known =
+        (reported?.status === 'False' && reported.reason === VmReason.InternalError) ||
+        this.#failedSteps.has(failureKey);
+      this.#failedSteps.add(failureKey);
       this.#set(scope, step, 'False', VmReason.InternalError, message);
-      throw new ProviderApiError(message, `Provision${step[0]!.toUpperCase()}${step.slice(1)}`);
+      if (!known)
+        this.#o.onProvisioningFailed?.({
+          namespace: scope.devMachine.metadata.namespace ?? '',
+          clusterName: scope.machine.spec?.clusterName ?? scope.cluster.metadata.name ?? '',
+          machine: scope.machine.metadata.name ?? '',
+          devMachine: scope.devMachine.metadata.name ?? '',
+          step,
+        });
+      throw new ProvisioningStepFailedError(
+        message,
+        `Provision${step[0]!.toUpperCase()}${step.slice(1)}`,
+        step,
+        apiErrorCode(scope.devMachine),
+      );
     }
+    this.#failedSteps.delete(
+      `${scope.devMachine.metadata.uid ?? scope.devMachine.metadata.name ?? ''}/${step}`,
+    );
     const duration = (record.durations[step] ??= this.#roll(scope, step));
     const due = startedAt + duration;
     if (now < due) {

@@ -5,7 +5,7 @@ export class InMemoryMetrics {
   readonly workloadClusters: Gauge;
   readonly apiServerRequests: Counter<'method' | 'code'>;
   readonly apiServerRequestDuration: Histogram<'method'>;
-  readonly providerApiErrors: Counter<'provider' | 'kind' | 'operation'>;
+  readonly providerApiErrors: Counter<'provider' | 'kind' | 'operation' | 'code'>;
   readonly stepDuration: Histogram<'step'>;
 
   constructor(registry: Registry, clusters: () => number) {
@@ -33,8 +33,8 @@ export class InMemoryMetrics {
     });
     this.providerApiErrors = new Counter({
       name: 'capi_provider_api_errors_total',
-      help: 'Errors the infrastructure provider API returned to a reconcile (injected, for the in-memory backend).',
-      labelNames: ['provider', 'kind', 'operation'],
+      help: 'Errors the infrastructure provider API returned to a reconcile, by HTTP-style status code (injected, for the in-memory backend).',
+      labelNames: ['provider', 'kind', 'operation', 'code'],
       registers,
     });
     this.stepDuration = new Histogram({
