@@ -79,6 +79,12 @@ export const layers = [
       'src/lib',
     ],
   },
+  // The read-only fleet dashboard (ADR 0016): reads through the client and clusterctl's describe library; never
+  // reconcilers or providers' internals (provider kinds are read as plain objects).
+  {
+    folder: 'src/dashboard',
+    mayImport: ['src/dashboard', 'src/clusterctl', 'src/controller-runtime', 'src/core/api', 'src/lib'],
+  },
   // Composition roots may import anything inside src/.
   { folder: 'src/cli', mayImport: ['src', 'src/lib'] },
   { folder: 'src/main', mayImport: ['src', 'src/lib'] },

@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { DEFAULT_DASHBOARD_PORT } from '../dashboard/dashboard-server.js';
 import { clusterApiCrds } from '../main/crds.js';
 import { up } from '../main/up.js';
 import {
@@ -68,6 +69,12 @@ export function buildProgram(io: CliIo): Command {
       "serve the controllers' Prometheus /metrics on this port of --host",
       parsePort,
     )
+    .option(
+      '--dashboard-port <port>',
+      `port of the fleet dashboard on --host (default ${DEFAULT_DASHBOARD_PORT}, or the next free one; 0 picks any free port)`,
+      parsePort,
+    )
+    .option('--no-dashboard', 'do not serve the fleet dashboard')
     .action(
       async (opts: {
         dataDir?: string;
@@ -76,6 +83,8 @@ export function buildProgram(io: CliIo): Command {
         controllers: boolean;
         workloadPorts: { min: number; max: number };
         metricsPort?: number;
+        dashboard: boolean;
+        dashboardPort?: number;
       }) => {
         const plane = await up({
           ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
@@ -84,6 +93,9 @@ export function buildProgram(io: CliIo): Command {
           port: opts.port,
           noControllers: !opts.controllers,
           ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
+          ...(opts.dashboard
+            ? { dashboard: opts.dashboardPort !== undefined ? { port: opts.dashboardPort } : {} }
+            : {}),
           log: (line) => io.stdout(line + '\n'),
         });
         await waitForSignal(io.signal);

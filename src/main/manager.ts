@@ -1,7 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { loadRestConfig } from '../controller-runtime/client/rest-config.js';
 import { type BindAddress, Manager } from '../controller-runtime/manager/manager.js';
+import { generateDashboardToken } from '../dashboard/auth.js';
+import { DashboardServer, type DashboardTls } from '../dashboard/dashboard-server.js';
 import type { ListenerPortsOptions } from '../providers/infrastructure-dev/backends/in-memory/listener-ports.js';
 import { setupAllControllers } from './controllers.js';
 import {
@@ -14,6 +18,10 @@ import {
 /** controller-runtime's defaults, which upstream Cluster API keeps. */
 export const DEFAULT_METRICS_BIND_ADDRESS = ':8080';
 export const DEFAULT_HEALTH_PROBE_BIND_ADDRESS = ':9440';
+/** The dashboard is off unless `--dashboard-address` names where to serve it. */
+export const DEFAULT_DASHBOARD_ADDRESS = '0';
+/** Where `capi manager` takes the dashboard's access token from when no token file is given. */
+export const DASHBOARD_TOKEN_ENV = 'CAPI_DASHBOARD_TOKEN';
 /** The Lease upstream's core manager elects its leader with. */
 export const LEADER_ELECTION_ID = 'controller-leader-election-capi';
 
@@ -30,6 +38,14 @@ export interface ManagerProcessOptions {
   metricsBindAddress?: string;
   /** `--health-probe-bind-address` (`/healthz`, `/readyz`): `:9440`, `0` disables. */
   healthProbeBindAddress?: string;
+  /** `--dashboard-address`: where the fleet dashboard is served (`:6080`, `127.0.0.1:6080`); `0` (default) is off. */
+  dashboardAddress?: string;
+  /** `--dashboard-cert-dir`: `tls.crt` and `tls.key` for HTTPS; plain HTTP without it. */
+  dashboardCertDir?: string;
+  /** `--dashboard-client-ca-file`: client certificates this CA signed get in without the token (needs HTTPS). */
+  dashboardClientCaFile?: string;
+  /** `--dashboard-token-file`: the access token; else `$CAPI_DASHBOARD_TOKEN`; else one is generated and logged. */
+  dashboardTokenFile?: string;
   /** `--leader-elect` (default true): only the holder of the Lease runs controllers. */
   leaderElect?: boolean;
   /** `--leader-election-namespace`; default `$POD_NAMESPACE`, else the config's (in-cluster: the pod's). */
@@ -52,6 +68,13 @@ export interface RunningManager {
   webhookUrl: string;
   metricsUrl?: string;
   probeUrl?: string;
+  /** The fleet dashboard, when `dashboardAddress` turned it on. */
+  dashboard?: {
+    url: string;
+    urlWithToken: string;
+    /** No token was configured: this one was made for this run (so the URL with it is worth printing). */
+    generatedToken: boolean;
+  };
   /** Settles when the manager stops: rejects if leadership was lost or a controller failed. */
   done: Promise<void>;
   stop(): Promise<void>;
@@ -81,6 +104,8 @@ export async function runManager(options: ManagerProcessOptions = {}): Promise<R
     env,
   });
   const leaderElect = options.leaderElect ?? true;
+  // Read before anything starts: a missing certificate or token file fails the start, not a runnable.
+  const dashboardSettings = await readDashboardSettings(options, env);
   const manager = new Manager({
     restConfig: { qps: 100, burst: 200, ...restConfig, userAgent: 'capi-manager' },
     fieldManager: 'capi',
@@ -102,6 +127,40 @@ export async function runManager(options: ManagerProcessOptions = {}): Promise<R
   setupAllControllers(manager, {
     devProvider: { inMemory: { host: '127.0.0.1', ...options.workloadPorts } },
   });
+
+  // Every replica serves the dashboard (it only reads), so it does not wait for the lease either.
+  let dashboard: DashboardServer | undefined;
+  let dashboardListening: Promise<void> = Promise.resolve();
+  if (dashboardSettings) {
+    const { bind, token, generatedToken, tls } = dashboardSettings;
+    let listening!: () => void;
+    dashboardListening = new Promise<void>((resolve) => (listening = resolve));
+    manager.add({
+      name: 'dashboard',
+      needLeaderElection: false,
+      start: async (signal) => {
+        dashboard = await DashboardServer.start({
+          client: manager.apiClient,
+          host: bind.host,
+          port: bind.port,
+          portInUseHint: 'pick another with --dashboard-address',
+          token,
+          ...(tls ? { tls } : {}),
+          logger: manager.logger,
+        });
+        // A configured token stays out of the logs; a generated one is the only way in, so it is logged.
+        manager.logger.info(
+          { url: generatedToken ? dashboard.urlWithToken : dashboard.url },
+          generatedToken
+            ? 'serving the dashboard (open this URL: its token was made for this run)'
+            : 'serving the dashboard',
+        );
+        listening();
+        if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        await dashboard.close();
+      },
+    });
+  }
 
   // Every replica serves webhooks (they are stateless), so the webhook server does not wait for the lease.
   let webhooks: ServingWebhooks | undefined;
@@ -135,16 +194,70 @@ export async function runManager(options: ManagerProcessOptions = {}): Promise<R
     manager.apiClient.close();
   });
   // The webhook server starts after the metrics and probe servers: once it listens, every address is known.
-  await Promise.race([webhooksListening, done.then(() => Promise.reject(new Error('the manager stopped')))]);
+  await Promise.race([
+    Promise.all([webhooksListening, dashboardListening]),
+    done.then(() => Promise.reject(new Error('the manager stopped'))),
+  ]);
   return {
     manager,
     webhookUrl: webhooks!.url,
     ...(manager.metricsUrl ? { metricsUrl: manager.metricsUrl } : {}),
     ...(manager.probeUrl ? { probeUrl: manager.probeUrl } : {}),
+    ...(dashboard && dashboardSettings
+      ? {
+          dashboard: {
+            url: dashboard.url,
+            urlWithToken: dashboard.urlWithToken,
+            generatedToken: dashboardSettings.generatedToken,
+          },
+        }
+      : {}),
     done,
     stop: async () => {
       stopper.abort();
       await done.catch(() => undefined);
     },
   };
+}
+
+interface DashboardSettings {
+  bind: BindAddress;
+  token: string;
+  generatedToken: boolean;
+  tls?: DashboardTls;
+}
+
+/** The dashboard flags of `capi manager`, read and checked; undefined when the dashboard is off. */
+async function readDashboardSettings(
+  options: ManagerProcessOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<DashboardSettings | undefined> {
+  const bind = parseBindAddress(options.dashboardAddress ?? DEFAULT_DASHBOARD_ADDRESS);
+  if (!bind) return undefined;
+  if (options.dashboardClientCaFile && !options.dashboardCertDir) {
+    throw new Error(
+      '--dashboard-client-ca-file needs --dashboard-cert-dir: client certificates are checked only over HTTPS',
+    );
+  }
+  let token: string;
+  let generatedToken = false;
+  if (options.dashboardTokenFile) {
+    token = (await readFile(options.dashboardTokenFile, 'utf8')).trim();
+    if (!token) throw new Error(`the dashboard token file ${options.dashboardTokenFile} is empty`);
+  } else if (env[DASHBOARD_TOKEN_ENV]?.trim()) {
+    token = env[DASHBOARD_TOKEN_ENV].trim();
+  } else {
+    token = generateDashboardToken();
+    generatedToken = true;
+  }
+  let tls: DashboardTls | undefined;
+  if (options.dashboardCertDir) {
+    const [certificatePem, privateKeyPem, clientCaPem] = await Promise.all([
+      readFile(path.join(options.dashboardCertDir, 'tls.crt'), 'utf8'),
+      readFile(path.join(options.dashboardCertDir, 'tls.key'), 'utf8'),
+      options.dashboardClientCaFile ? readFile(options.dashboardClientCaFile, 'utf8') : undefined,
+    ]);
+    tls = { certificatePem, privateKeyPem, ...(clientCaPem ? { clientCaPem } : {}) };
+  }
+  return { bind, token, generatedToken, ...(tls ? { tls } : {}) };
 }

@@ -1,6 +1,12 @@
 import { startEmbeddedApiServer, type EmbeddedApiServer } from '../apiserver/embedded/embedded-api-server.js';
 import { KubeClient } from '../controller-runtime/client/kube-client.js';
 import { Manager } from '../controller-runtime/manager/manager.js';
+import { generateDashboardToken } from '../dashboard/auth.js';
+import {
+  DashboardServer,
+  DEFAULT_DASHBOARD_PORT,
+  DEFAULT_DASHBOARD_PORT_RETRIES,
+} from '../dashboard/dashboard-server.js';
 import type { DevProvider } from '../providers/infrastructure-dev/setup.js';
 import { setupAllControllers } from './controllers.js';
 import { clusterApiCrds } from './crds.js';
@@ -24,6 +30,12 @@ export interface UpOptions {
   workloadPorts?: { min: number; max: number };
   /** Serve the controllers' Prometheus `/metrics` on this port of `host` (0 picks a free one); off when unset. */
   metricsPort?: number;
+  /**
+   * Serve the fleet dashboard on `host` (the CLI does unless `--no-dashboard`); off when unset. `port` is an
+   * explicit choice (busy: an error; 0 picks a free one); otherwise `defaultPort` (6080) or, when it is busy,
+   * one of the 50 after it.
+   */
+  dashboard?: { port?: number; defaultPort?: number };
 }
 
 export interface RunningManagementPlane {
@@ -33,6 +45,8 @@ export interface RunningManagementPlane {
   crds: InstallCrdsResult;
   /** The dev infrastructure provider (in-memory backend), unless started without controllers. */
   devProvider?: DevProvider;
+  /** The dashboard's URL with its access token (a new one at every start), when it is served. */
+  dashboardUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -67,10 +81,10 @@ export async function up(options: UpOptions): Promise<RunningManagementPlane> {
   }
   // The controllers run in this process against the API server over HTTPS, exactly as they would against a
   // real management cluster.
-  let controllers: { manager: Manager; stop: AbortController; running: Promise<void> } | undefined;
+  let manager: Manager | undefined;
   let devProvider: DevProvider | undefined;
   if (!options.noControllers) {
-    const manager = new Manager({
+    manager = new Manager({
       kubeconfigPath: apiServer.paths.kubeconfig,
       fieldManager: FIELD_MANAGER,
       ...(options.metricsPort !== undefined
@@ -87,6 +101,33 @@ export async function up(options: UpOptions): Promise<RunningManagementPlane> {
         },
       },
     }));
+  }
+  // Before the controllers start, so a busy dashboard port fails the start with nothing left running.
+  let dashboard: DashboardServer | undefined;
+  if (options.dashboard) {
+    const explicit = options.dashboard.port !== undefined;
+    try {
+      dashboard = await DashboardServer.start({
+        // Reads and watches go through the manager's client, as they would against any management cluster.
+        client: manager?.apiClient ?? client,
+        host: options.host,
+        port: options.dashboard.port ?? options.dashboard.defaultPort ?? DEFAULT_DASHBOARD_PORT,
+        portRetries: explicit ? 0 : DEFAULT_DASHBOARD_PORT_RETRIES,
+        portInUseHint: explicit
+          ? 'pick another with --dashboard-port (0 for any free port), or --no-dashboard'
+          : 'pick a free one with --dashboard-port, or --no-dashboard',
+        token: generateDashboardToken(),
+        ...(manager ? { logger: manager.logger } : {}),
+      });
+    } catch (err) {
+      manager?.apiClient.close();
+      client.close();
+      await apiServer.stop();
+      throw err;
+    }
+  }
+  let controllers: { manager: Manager; stop: AbortController; running: Promise<void> } | undefined;
+  if (manager) {
     const stop = new AbortController();
     const running = manager.start(stop.signal);
     controllers = { manager, stop, running };
@@ -103,14 +144,19 @@ export async function up(options: UpOptions): Promise<RunningManagementPlane> {
     `capi management plane ready at ${apiServer.url} in ${seconds}s (${apiServer.objectCount} objects, revision ${apiServer.revision}; ` +
       `${describeCrds(crds)}${devProvider ? `; ${describeControllers(devProvider)}` : ''}` +
       `${controllers?.manager.metricsUrl ? `; metrics: ${controllers.manager.metricsUrl}/metrics` : ''}); ` +
-      `kubeconfig: ${apiServer.paths.kubeconfig} — try: kubectl --kubeconfig ${apiServer.paths.kubeconfig} get namespaces`,
+      `kubeconfig: ${apiServer.paths.kubeconfig}` +
+      (dashboard ? ` — dashboard: ${dashboard.urlWithToken}` : '') +
+      ` — try: kubectl --kubeconfig ${apiServer.paths.kubeconfig} get namespaces`,
   );
   return {
     apiServer,
     dataDir,
     crds,
     ...(devProvider ? { devProvider } : {}),
+    ...(dashboard ? { dashboardUrl: dashboard.urlWithToken } : {}),
     stop: async () => {
+      // First, so open pages lose their event streams before the client they read through closes.
+      await dashboard?.close();
       if (controllers) {
         controllers.stop.abort();
         await controllers.running.catch(() => undefined);

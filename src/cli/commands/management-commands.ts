@@ -80,6 +80,20 @@ export function addManagementCommands(program: Command, io: CliIo): void {
     )
     .option('--metrics-bind-address <address>', 'where /metrics is served (0 disables)', ':8080')
     .option('--health-probe-bind-address <address>', 'where /healthz and /readyz are served', ':9440')
+    .option(
+      '--dashboard-address <address>',
+      'where the read-only fleet dashboard is served, e.g. :6080 (0 disables)',
+      '0',
+    )
+    .option('--dashboard-cert-dir <dir>', 'serve the dashboard over HTTPS with tls.crt and tls.key from here')
+    .option(
+      '--dashboard-client-ca-file <file>',
+      'let in dashboard requests with a client certificate this CA signed, without the token',
+    )
+    .option(
+      '--dashboard-token-file <file>',
+      'the dashboard access token (default $CAPI_DASHBOARD_TOKEN, else a new one, logged with the URL)',
+    )
     .option('--leader-elect', 'run controllers only on the elected replica (default)', true)
     .option('--no-leader-elect', 'run controllers without leader election')
     .option('--leader-election-namespace <namespace>', 'namespace of the Lease (default: the pod namespace)')
@@ -91,6 +105,10 @@ export function addManagementCommands(program: Command, io: CliIo): void {
         webhookCertDir: string;
         metricsBindAddress: string;
         healthProbeBindAddress: string;
+        dashboardAddress: string;
+        dashboardCertDir?: string;
+        dashboardClientCaFile?: string;
+        dashboardTokenFile?: string;
         leaderElect: boolean;
         leaderElectionNamespace?: string;
       }) => {
@@ -101,12 +119,19 @@ export function addManagementCommands(program: Command, io: CliIo): void {
           certDir: flags.webhookCertDir,
           metricsBindAddress: flags.metricsBindAddress,
           healthProbeBindAddress: flags.healthProbeBindAddress,
+          dashboardAddress: flags.dashboardAddress,
+          ...(flags.dashboardCertDir ? { dashboardCertDir: flags.dashboardCertDir } : {}),
+          ...(flags.dashboardClientCaFile ? { dashboardClientCaFile: flags.dashboardClientCaFile } : {}),
+          ...(flags.dashboardTokenFile ? { dashboardTokenFile: flags.dashboardTokenFile } : {}),
           leaderElect: flags.leaderElect,
           ...(flags.leaderElectionNamespace
             ? { leaderElectionNamespace: flags.leaderElectionNamespace }
             : {}),
         });
-        io.stdout(`capi manager running (webhooks at ${running.webhookUrl})\n`);
+        const dashboard = running.dashboard
+          ? `; dashboard: ${running.dashboard.generatedToken ? running.dashboard.urlWithToken : running.dashboard.url}`
+          : '';
+        io.stdout(`capi manager running (webhooks at ${running.webhookUrl}${dashboard})\n`);
         await waitForSignal(io.signal);
         await running.stop();
       },

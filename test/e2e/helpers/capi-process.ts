@@ -9,6 +9,8 @@ export interface CapiUpProcess {
   readyLine: string;
   url: string;
   kubeconfig: string;
+  /** The dashboard URL (with its `?token=`) of the ready line; empty with `--no-dashboard`. */
+  dashboardUrl: string;
   output: () => string;
   /** Resolves with the exit code (or signal name) once the process is gone. */
   exited: Promise<number | string>;
@@ -23,7 +25,12 @@ export async function startCapiUp(
 ): Promise<CapiUpProcess> {
   // The source through tsx by default; `command` runs another launcher (`npx capi`, as users do).
   const [cmd, ...prefix] = options.command ?? [process.execPath, '--import', 'tsx', CLI];
-  const child = spawn(cmd!, [...prefix, 'up', '--data-dir', dataDir, '--port', '0', ...extraArgs], {
+  // Tests run side by side: each dashboard on a free port, unless the test is about the dashboard's port.
+  const dashboardArgs = extraArgs.some((a) => a === '--no-dashboard' || a.startsWith('--dashboard-port'))
+    ? []
+    : ['--dashboard-port', '0'];
+  const args = [...prefix, 'up', '--data-dir', dataDir, '--port', '0', ...dashboardArgs, ...extraArgs];
+  const child = spawn(cmd!, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.env ? { env: options.env } : {}),
     // npx runs the binary as its child: a process group lets SIGKILL reach both.
@@ -55,5 +62,6 @@ export async function startCapiUp(
   });
   const url = /ready at (https:\/\/\S+)/.exec(readyLine)?.[1] ?? '';
   const kubeconfig = /kubeconfig: (\S+)/.exec(readyLine)?.[1] ?? '';
-  return { child, readyLine, url, kubeconfig, output: () => out, exited };
+  const dashboardUrl = /dashboard: (https?:\/\/\S+)/.exec(readyLine)?.[1] ?? '';
+  return { child, readyLine, url, kubeconfig, dashboardUrl, output: () => out, exited };
 }
