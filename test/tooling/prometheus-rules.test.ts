@@ -1,167 +1,24 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { Registry } from 'prom-client';
 import { parse } from 'yaml';
-import { ControllerRuntimeMetrics, defaultRegistry } from '../../src/controller-runtime/metrics/metrics.js';
-import { ClusterCacheMetrics } from '../../src/core/cluster-cache/cluster-cache-metrics.js';
-import { CoreMetrics } from '../../src/core/metrics/core-metrics.js';
-import { KubeadmControlPlaneMetrics } from '../../src/providers/control-plane-kubeadm/metrics.js';
-import { InMemoryMetrics } from '../../src/providers/infrastructure-dev/backends/in-memory/in-memory-metrics.js';
+import {
+  exportedSeries,
+  loadRules,
+  outputLabelsOf,
+  problemsOf,
+  promtoolMissing,
+  recordedSeries,
+  registeredInSource,
+  root,
+  RULES,
+  run,
+  selectorsOf,
+} from './exported-metrics.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const RULES = 'deploy/prometheus/capi-rules.yaml';
 const RULE_TESTS = 'deploy/prometheus/capi-rules.test.yaml';
-const run = promisify(execFile);
 
-async function promtoolMissing(): Promise<string | false> {
-  try {
-    await run('promtool', ['--version']);
-    return false;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      return 'promtool is not installed (Debian package `prometheus`; .ci/run installs it)';
-    throw err;
-  }
-}
-
-/** A series name we export, with the label names a selector may match on. */
-type Exported = Map<string, ReadonlySet<string>>;
-
-/**
- * The series the controller manager exposes, from the very registration code it runs: every metric class
- * registered on a fresh registry, plus the process metrics of the default registry. A histogram `x` exposes
- * `x_bucket` (with `le`), `x_sum` and `x_count`, never `x`.
- */
-function exportedSeries(): { series: Exported; metricNames: Set<string> } {
-  const registry = new Registry();
-  new ControllerRuntimeMetrics(registry);
-  new CoreMetrics(registry, () => []);
-  new ClusterCacheMetrics(registry);
-  new KubeadmControlPlaneMetrics(registry);
-  new InMemoryMetrics(registry, () => 0);
-  const series: Exported = new Map();
-  const metricNames = new Set<string>();
-  for (const metric of [...registry.getMetricsAsArray(), ...defaultRegistry.getMetricsAsArray()]) {
-    // prom-client types `type` as a numeric enum, but the instances carry the exposition type as a string.
-    const { name, type, labelNames } = metric as unknown as {
-      name: string;
-      type: string;
-      labelNames?: readonly string[];
-    };
-    assert.ok(Array.isArray(labelNames), `cannot read the label names of ${name}`);
-    const labels = new Set(labelNames);
-    metricNames.add(name);
-    if (type === 'histogram') {
-      series.set(`${name}_bucket`, new Set([...labels, 'le']));
-      series.set(`${name}_sum`, labels);
-      series.set(`${name}_count`, labels);
-    } else if (type === 'summary') {
-      series.set(name, new Set([...labels, 'quantile']));
-      series.set(`${name}_sum`, labels);
-      series.set(`${name}_count`, labels);
-    } else {
-      series.set(name, labels);
-    }
-  }
-  return { series, metricNames };
-}
-
-/** Metric names registered anywhere under src/ (`new Counter({ name: '...' ...`), to keep the list above complete. */
-function registeredInSource(): Set<string> {
-  const names = new Set<string>();
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
-        const text = readFileSync(full, 'utf8');
-        if (!text.includes("from 'prom-client'")) continue;
-        for (const m of text.matchAll(
-          /new (?:Counter|Gauge|Histogram|Summary)(?:<[^>]*>)?\(\{\s*name: '([^']+)'/g,
-        ))
-          names.add(m[1]!);
-      }
-    }
-  };
-  walk(path.join(root, 'src'));
-  return names;
-}
-
-interface Selector {
-  name: string;
-  labels: string[];
-}
-
-const KEYWORDS = new Set([
-  'and',
-  'or',
-  'unless',
-  'bool',
-  'offset',
-  'group_left',
-  'group_right',
-  'inf',
-  'nan',
-]);
-
-/** The metric selectors of a PromQL expression: every metric name with the label names its matchers use. */
-function selectorsOf(expr: string): Selector[] {
-  const matchers: string[] = [];
-  const stripped = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""')
-    .replace(/\[[^\]]*\]/g, ' ')
-    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ')
-    // Label matchers out of the way of the name scan: `{...}` becomes `#<index>#`.
-    .replace(/\{([^}]*)\}/g, (_, m: string) => `#${matchers.push(m) - 1}#`);
-  const labelsOf = (i: string | undefined): string[] =>
-    [...(matchers[Number(i)] ?? '').matchAll(/([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)/g)].map((l) => l[1]!);
-  const selectors: Selector[] = [];
-  for (const m of stripped.matchAll(/(?<![\w.:#])([a-zA-Z_:][\w:]*)\s*(?:#(\d+)#)?(\s*\()?/g)) {
-    const [, name, matcher, call] = m;
-    if (call !== undefined || KEYWORDS.has(name!.toLowerCase())) continue;
-    selectors.push({ name: name!, labels: labelsOf(matcher) });
-  }
-  // Matchers that follow no metric name belong to a selector without one (`{__name__=~"..."}`).
-  for (const m of stripped.matchAll(/(?<![\w:]\s*)#(\d+)#/g))
-    selectors.push({ name: '', labels: labelsOf(m[1]) });
-  return selectors;
-}
-
-/** What is wrong with the selectors of `expr`: unknown metrics, labels a metric does not have. */
-function problemsOf(expr: string, exported: Exported, recorded: ReadonlySet<string>): string[] {
-  const problems: string[] = [];
-  for (const { name, labels } of selectorsOf(expr)) {
-    if (name === '') {
-      problems.push(`a selector without a metric name: {${labels.join(',')}}`);
-      continue;
-    }
-    if (recorded.has(name)) continue;
-    const known = exported.get(name);
-    if (!known) {
-      problems.push(`unknown metric ${name}`);
-      continue;
-    }
-    for (const label of labels)
-      if (!known.has(label) && label !== 'job' && label !== 'instance')
-        problems.push(`${name} has no label ${label}`);
-  }
-  return problems;
-}
-
-interface Rule {
-  record?: string;
-  alert?: string;
-  expr: string;
-  labels?: Record<string, string>;
-}
-interface RuleFile {
-  groups: { name: string; rules: Rule[] }[];
-}
 interface RuleTests {
   tests: {
     name: string;
@@ -171,9 +28,8 @@ interface RuleTests {
   }[];
 }
 
-const rules = parse(readFileSync(path.join(root, RULES), 'utf8')) as RuleFile;
 const ruleTests = parse(readFileSync(path.join(root, RULE_TESTS), 'utf8')) as RuleTests;
-const allRules = rules.groups.flatMap((g) => g.rules);
+const allRules = loadRules();
 const recorded = new Set(allRules.flatMap((r) => (r.record ? [r.record] : [])));
 const alerts = new Set(allRules.flatMap((r) => (r.alert ? [r.alert] : [])));
 
@@ -235,6 +91,67 @@ describe('Prometheus rules (deploy/prometheus)', () => {
         recorded,
       ),
       [],
+    );
+  });
+
+  it('the per-Machine and per-cluster machine rules keep the labels the alerts group and inhibit on', () => {
+    const { series } = exportedSeries();
+    const labels = recordedSeries(allRules, series);
+    assert.deepEqual([...(labels.get('machine:capi_machine_provisioning:age_seconds') ?? [])].sort(), [
+      'cluster_name',
+      'cluster_namespace',
+      'name',
+      'namespace',
+    ]);
+    for (const rule of [
+      'cluster:capi_machine_failures:increase15m',
+      'cluster:capi_machine_remediations:increase15m',
+      'cluster:capi_machine_provisioning_completions:increase15m',
+      'cluster:capi_machines_provisioning:count',
+    ])
+      for (const label of ['cluster_namespace', 'cluster_name'])
+        assert.ok(labels.get(rule)?.has(label), `${rule} has no label ${label}`);
+    for (const label of ['cluster_namespace', 'cluster_name', 'namespace', 'name'])
+      assert.ok(labels.get('ALERTS')?.has(label), `ALERTS has no label ${label}`);
+    // A label_replace inside an aggregation does not reach the output.
+    assert.deepEqual(
+      [...outputLabelsOf('sum by (a) (label_replace(x, "b", "$1", "c", "(.*)"))', series, labels)],
+      ['a'],
+    );
+  });
+
+  it('the Alertmanager example in deploy/prometheus/README.md groups and inhibits on labels the alerts have', () => {
+    const readme = readFileSync(path.join(root, 'deploy/prometheus/README.md'), 'utf8');
+    const block = /```yaml\n([\s\S]*?)```/.exec(readme);
+    assert.ok(block, 'no yaml block in deploy/prometheus/README.md');
+    interface Route {
+      group_by?: string[];
+      matchers?: string[];
+      routes?: Route[];
+    }
+    const config = parse(block[1]!) as {
+      route: Route;
+      inhibit_rules: { source_matchers: string[]; target_matchers: string[]; equal: string[] }[];
+    };
+    const used: string[] = [];
+    const matcherLabels = (ms: string[] = []) =>
+      ms.map((m) => /^\s*(\w+)\s*(?:=~|!~|!=|=)/.exec(m)?.[1] ?? `unparsable matcher ${m}`);
+    const walk = (r: Route): void => {
+      used.push(...(r.group_by ?? []), ...matcherLabels(r.matchers));
+      (r.routes ?? []).forEach(walk);
+    };
+    walk(config.route);
+    for (const rule of config.inhibit_rules)
+      used.push(
+        ...rule.equal,
+        ...matcherLabels(rule.source_matchers),
+        ...matcherLabels(rule.target_matchers),
+      );
+    const alertLabels = recordedSeries(allRules, exportedSeries().series).get('ALERTS') ?? new Set();
+    assert.deepEqual(
+      [...new Set(used)].filter((l) => !alertLabels.has(l)),
+      [],
+      'labels no alert carries',
     );
   });
 
