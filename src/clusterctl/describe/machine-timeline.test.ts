@@ -237,21 +237,22 @@ describe('machineTimeline', () => {
     assert.deepEqual(timeline.entries, [
       e(600, 'Machine', 'lifecycle', 'Created', 'Machine created'),
       e(600, 'MachineSet', 'event', 'SuccessfulCreate', 'Created Machine "m1"'),
+      // Within a second, Events (ordered to the nanosecond by their names) come before the conditions, whose
+      // transition times have whole seconds: the conditions show the state that second ended in.
+      e(590, 'Machine', 'event', 'BootstrapDataReady', 'Bootstrap data is ready in Secret m1'),
       e(590, 'Machine', 'condition', 'Ready', 'BootstrapConfigReady=True'),
       e(590, 'KubeadmConfig', 'condition', 'Available', 'DataSecretAvailable=True'),
-      e(590, 'Machine', 'event', 'BootstrapDataReady', 'Bootstrap data is ready in Secret m1'),
       e(580, 'DevMachine', 'event', 'ReconcileError', 'boom', { type: 'Warning', count: 3 }),
       e(565, 'DevMachine', 'condition', 'Provisioned', 'VMProvisioned=True'),
-      e(560, 'Machine', 'condition', 'Ready', 'InfrastructureReady=True'),
-      // Within the same second, the Event names' nanoseconds order them.
       e(560, 'Machine', 'event', 'Provisioned', 'Machine m1 is Provisioned'),
       e(560, 'Machine', 'event', 'InfrastructureProvisioned', 'DevMachine m1 is provisioned'),
+      e(560, 'Machine', 'condition', 'Ready', 'InfrastructureReady=True'),
+      e(540, 'Machine', 'event', 'SuccessfulSetNodeRef', 'node-m1'),
+      e(540, 'Machine', 'event', 'Running', 'Machine m1 is Running'),
       e(540, 'Machine', 'condition', 'Available', 'Available=True'),
       e(540, 'Machine', 'condition', 'NodeHealthy', 'NodeHealthy=True'),
       e(540, 'Machine', 'condition', 'NodeReady', 'NodeReady=True'),
       e(540, 'Machine', 'condition', 'Ready', 'Ready=True'),
-      e(540, 'Machine', 'event', 'SuccessfulSetNodeRef', 'node-m1'),
-      e(540, 'Machine', 'event', 'Running', 'Machine m1 is Running'),
     ]);
     // Events are selected by the API server, by kind and name of what they are about.
     assert.deepEqual(reader.lists.sort(), [

@@ -306,9 +306,13 @@ interface Sortable {
 const CATEGORY_ORDER: Record<TimelineEntry['category'], number> = { lifecycle: 0, condition: 1, event: 2 };
 
 function sortable(entry: TimelineEntry, at: number, nanos?: bigint): Sortable {
+  // A condition's lastTransitionTime has whole seconds: the change happened somewhere in that second. Placed
+  // at its end, the Events of the same second (ordered to the nanosecond) tell the story first, and the
+  // conditions then show the state it ended in.
+  const end = entry.category === 'condition' ? 999 : 0;
   return {
     entry,
-    at: Number.isNaN(at) ? 0 : at,
+    at: Number.isNaN(at) ? 0 : at + end,
     order: CATEGORY_ORDER[entry.category],
     ...(nanos !== undefined ? { nanos } : {}),
   };
