@@ -7,12 +7,12 @@ import type { Reader, Watcher } from '../controller-runtime/client/client.js';
 import { silentLogger } from '../controller-runtime/log/logger.js';
 import { DashboardAuth } from './auth.js';
 import { ChangeFeed, type ChangeFeedOptions } from './change-feed.js';
-import { html } from './html.js';
+import { html, type Html } from './html.js';
 import { StaticAssets } from './static-assets.js';
 import { loadClusterDetails, renderClusterDetails } from './views/cluster-view.js';
 import { clusterPath } from './views/format.js';
 import { loadFleet, renderFleet, renderFleetFilter } from './views/fleet-view.js';
-import { renderPage } from './views/layout.js';
+import { type PageParts, renderPage } from './views/layout.js';
 import { loadMachineDetails, renderMachineDetails } from './views/machine-view.js';
 
 /** The port `capi up` serves the dashboard on unless told otherwise (the next ones when it is busy). */
@@ -80,6 +80,14 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
+
+/** How a page reads its data and renders it, alone (a fragment) or inside the page layout. */
+interface View<T> {
+  load: () => Promise<T>;
+  render: (value: T) => Html;
+  page: (value: T, content: Html) => PageParts;
+  fragmentHeaders?: Record<string, string>;
+}
 
 interface Response {
   status: number;
@@ -243,73 +251,52 @@ export class DashboardServer {
     res.once('close', () => abort.abort());
     const now = (this.#options.now ?? (() => new Date()))();
     const reader = this.#options.client;
+    const serve = <T>(view: View<T>): Promise<void> => this.#serveView(res, head, fragment, view);
     if (segments.length === 0) {
       const q = url.searchParams.get('q') ?? '';
-      const loaded = await this.#load(fragment, () => loadFleet(reader, abort.signal));
-      if ('failed' in loaded) return send(res, head, loaded.failed);
-      const content = renderFleet(loaded.value, q, now);
-      if (fragment) {
+      return serve({
+        load: () => loadFleet(reader, abort.signal),
+        render: (fleet) => renderFleet(fleet, q, now),
         // The address bar follows the live filter, so a reload or a shared link shows the same rows.
-        const replaceUrl = q.trim() ? `/?${new URLSearchParams({ q: q.trim() }).toString()}` : '/';
-        return send(res, head, htmlResponse(200, content.toString(), { 'HX-Replace-Url': replaceUrl }));
-      }
-      return send(
-        res,
-        head,
-        htmlResponse(
-          200,
-          renderPage({
-            title: 'Fleet',
-            crumbs: [],
-            heading: html`Fleet`,
-            before: renderFleetFilter(q),
-            content,
-            events: '/events',
-            fragmentUrl: '/?fragment=1',
-            include: '#filter',
-          }),
-        ),
-      );
+        fragmentHeaders: {
+          'HX-Replace-Url': q.trim() ? `/?${new URLSearchParams({ q: q.trim() }).toString()}` : '/',
+        },
+        page: (_, content) => ({
+          title: 'Fleet',
+          crumbs: [],
+          heading: html`Fleet`,
+          before: renderFleetFilter(q),
+          content,
+          events: '/events',
+          fragmentUrl: '/?fragment=1',
+          include: '#filter',
+        }),
+      });
     }
-    if (first === 'clusters' && rest.length === 2) {
+    if ((first === 'clusters' || first === 'machines') && rest.length === 2) {
       const [namespace, name] = rest as [string, string];
-      const loaded = await this.#load(fragment, () =>
-        loadClusterDetails(reader, namespace, name, abort.signal),
-      );
-      if ('failed' in loaded) return send(res, head, loaded.failed);
-      const content = renderClusterDetails(loaded.value, now);
-      if (fragment) return send(res, head, htmlResponse(200, content.toString()));
-      return send(
-        res,
-        head,
-        htmlResponse(
-          200,
-          renderPage({
+      const live = {
+        events: `/events?${new URLSearchParams({ namespace }).toString()}`,
+        fragmentUrl: `${url.pathname}?fragment=1`,
+      };
+      if (first === 'clusters')
+        return serve({
+          load: () => loadClusterDetails(reader, namespace, name, abort.signal),
+          render: (details) => renderClusterDetails(details, now),
+          page: (_, content) => ({
             title: `Cluster ${namespace}/${name}`,
             crumbs: [{ label: `${namespace}/${name}` }],
             heading: html`Cluster ${name}`,
             content,
-            events: `/events?${new URLSearchParams({ namespace }).toString()}`,
-            fragmentUrl: `${url.pathname}?fragment=1`,
+            ...live,
           }),
-        ),
-      );
-    }
-    if (first === 'machines' && rest.length === 2) {
-      const [namespace, name] = rest as [string, string];
-      const loaded = await this.#load(fragment, () =>
-        loadMachineDetails(reader, namespace, name, abort.signal),
-      );
-      if ('failed' in loaded) return send(res, head, loaded.failed);
-      const content = renderMachineDetails(loaded.value, now);
-      if (fragment) return send(res, head, htmlResponse(200, content.toString()));
-      const cluster = loaded.value.timeline.machine.cluster;
-      return send(
-        res,
-        head,
-        htmlResponse(
-          200,
-          renderPage({
+        });
+      return serve({
+        load: () => loadMachineDetails(reader, namespace, name, abort.signal),
+        render: (details) => renderMachineDetails(details, now),
+        page: (details, content) => {
+          const cluster = details.timeline.machine.cluster;
+          return {
             title: `Machine ${namespace}/${name}`,
             crumbs: [
               ...(cluster
@@ -319,13 +306,26 @@ export class DashboardServer {
             ],
             heading: html`Machine ${name}`,
             content,
-            events: `/events?${new URLSearchParams({ namespace }).toString()}`,
-            fragmentUrl: `${url.pathname}?fragment=1`,
-          }),
-        ),
-      );
+            ...live,
+          };
+        },
+      });
     }
     return send(res, head, notFoundPage('No such page.'));
+  }
+
+  /** A view: its content alone for a live refresh (`?fragment=1`), otherwise the whole page around it. */
+  async #serveView<T>(
+    res: http.ServerResponse,
+    head: boolean,
+    fragment: boolean,
+    view: View<T>,
+  ): Promise<void> {
+    const loaded = await this.#load(fragment, view.load);
+    if ('failed' in loaded) return send(res, head, loaded.failed);
+    const content = view.render(loaded.value);
+    if (fragment) return send(res, head, htmlResponse(200, content.toString(), view.fragmentHeaders));
+    return send(res, head, htmlResponse(200, renderPage(view.page(loaded.value, content))));
   }
 
   /**

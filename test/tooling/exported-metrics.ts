@@ -74,24 +74,25 @@ export function exportedSeries(): { series: Exported; metricNames: Set<string> }
   return { series, metricNames };
 }
 
+/** The text of every non-test `.ts` file under src/. */
+function* sourceFiles(dir = path.join(root, 'src')): Generator<string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* sourceFiles(full);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) yield readFileSync(full, 'utf8');
+  }
+}
+
 /** Metric names registered anywhere under src/ (`new Counter({ name: '...' ...`), to keep the list above complete. */
 export function registeredInSource(): Set<string> {
   const names = new Set<string>();
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
-        const text = readFileSync(full, 'utf8');
-        if (!text.includes("from 'prom-client'")) continue;
-        for (const m of text.matchAll(
-          /new (?:Counter|Gauge|Histogram|Summary)(?:<[^>]*>)?\(\{\s*name: '([^']+)'/g,
-        ))
-          names.add(m[1]!);
-      }
-    }
-  };
-  walk(path.join(root, 'src'));
+  for (const text of sourceFiles()) {
+    if (!text.includes("from 'prom-client'")) continue;
+    for (const m of text.matchAll(
+      /new (?:Counter|Gauge|Histogram|Summary)(?:<[^>]*>)?\(\{\s*name: '([^']+)'/g,
+    ))
+      names.add(m[1]!);
+  }
   return names;
 }
 
@@ -101,20 +102,11 @@ export function registeredInSource(): Set<string> {
  */
 export function stateMetricPrefixesInSource(): Set<string> {
   const prefixes = new Set<string>();
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
-        const text = readFileSync(full, 'utf8');
-        for (const call of text.split('registerObjectStateMetrics({').slice(1)) {
-          const prefix = /^[^}]*?\bprefix: '([^']+)'/s.exec(call);
-          if (prefix) prefixes.add(prefix[1]!);
-        }
-      }
+  for (const text of sourceFiles())
+    for (const call of text.split('registerObjectStateMetrics({').slice(1)) {
+      const prefix = /^[^}]*?\bprefix: '([^']+)'/s.exec(call);
+      if (prefix) prefixes.add(prefix[1]!);
     }
-  };
-  walk(path.join(root, 'src'));
   return prefixes;
 }
 

@@ -105,6 +105,9 @@ const NEGATIVE_POLARITY: ReadonlySet<string> = new Set([
   MachineCondition.Updating,
 ]);
 
+/** Whether `True` is the good state of a condition type (false for Paused, Deleting, RollingOut, ...). */
+export const isPositivePolarity = (type: string): boolean => !NEGATIVE_POLARITY.has(type);
+
 const NON_ZERO_SUFFIX = '+';
 
 type ConditionFilter = 'none' | 'all' | 'nonZero';
@@ -496,7 +499,7 @@ function toNodeCondition(c: Condition): NodeCondition {
     status: c.status,
     reason: c.reason ?? '',
     message: c.message ?? '',
-    positivePolarity: !NEGATIVE_POLARITY.has(c.type),
+    positivePolarity: isPositivePolarity(c.type),
   };
   if (c.lastTransitionTime) out.lastTransitionTime = c.lastTransitionTime;
   return out;

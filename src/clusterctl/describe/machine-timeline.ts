@@ -21,7 +21,7 @@ import {
 } from '../../core/contract/contract-version.js';
 import { MachineNotFoundError } from '../errors.js';
 import { shortDuration, visibleWidth } from '../output.js';
-import { contractRef } from './describe-tree.js';
+import { contractRef, isPositivePolarity } from './describe-tree.js';
 import { wrapParagraph } from './render-tree.js';
 
 export { MachineNotFoundError } from '../errors.js';
@@ -337,26 +337,12 @@ function compareSortable(a: Sortable, b: Sortable): number {
 
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/**
- * Conditions where `True` is the unusual state; in their steady `False` state (NotDeleting, NotPaused, ...)
- * they are left out, as every object starts with them.
- */
-const NEGATIVE_POLARITY = new Set([
-  'Deleting',
-  'Paused',
-  'Updating',
-  'RollingOut',
-  'ScalingUp',
-  'ScalingDown',
-  'Remediating',
-]);
-
 function conditionEntries(obj: KubeObject, skip: (c: Condition) => boolean): Sortable[] {
   const source = { kind: obj.kind ?? '', name: obj.metadata.name ?? '' };
   const out: Sortable[] = [];
   for (const c of conditionsOf(obj)) {
     if (!c.lastTransitionTime || skip(c)) continue;
-    const negative = NEGATIVE_POLARITY.has(c.type);
+    const negative = !isPositivePolarity(c.type);
     if (negative && c.status === 'False') continue;
     out.push(
       sortable(
@@ -642,9 +628,7 @@ function objectDetail(obj: KubeObject | undefined, deleting = false): string | u
   }
   if (ready?.message) return `${label}: ${ready.message}`;
   // No summary message: the first condition that is not in its good state and says why.
-  const bad = conditions.find(
-    (c) => !NEGATIVE_POLARITY.has(c.type) && c.status !== 'True' && c.message !== '',
-  );
+  const bad = conditions.find((c) => isPositivePolarity(c.type) && c.status !== 'True' && c.message !== '');
   return bad ? `${label}: ${bad.type}: ${bad.message}` : undefined;
 }
 

@@ -1,20 +1,7 @@
 import { shortDuration } from '../../clusterctl/output.js';
 import type { Condition } from '../../controller-runtime/conditions/condition.js';
-import { CommonCondition, MachineCondition } from '../../core/api/v1beta2/well-known.js';
+import { isPositivePolarity } from '../../clusterctl/describe/describe-tree.js';
 import { html, type Html } from '../html.js';
-
-/** Conditions whose True is the unusual state (as `capi describe cluster` colours them). */
-const NEGATIVE_POLARITY: ReadonlySet<string> = new Set([
-  CommonCondition.Paused,
-  CommonCondition.Deleting,
-  CommonCondition.RollingOut,
-  CommonCondition.ScalingUp,
-  CommonCondition.ScalingDown,
-  CommonCondition.Remediating,
-  MachineCondition.Updating,
-]);
-
-export const isPositivePolarity = (type: string): boolean => !NEGATIVE_POLARITY.has(type);
 
 /** `good`, `bad` or `unknown`: the CSS class of a condition status. */
 export function statusClass(status: string, positivePolarity = true): 'good' | 'bad' | 'unknown' {
