@@ -15,6 +15,11 @@ interface CoreFleetResult {
   appliedMs: number;
   availableAt: number[];
   peakRss: number;
+  scrapeMs: number;
+  scrapeBytes: number;
+  fleetPageMs: number;
+  clusterPageMs: number;
+  machinePageMs: number;
 }
 
 function runFleet(clusters: number): Promise<CoreFleetResult> {
@@ -41,8 +46,17 @@ export async function runCoreBench(options: { quick: boolean }): Promise<void> {
     '\nCore controllers: apply to Available (1 control plane + 1 worker Machine per Cluster, 0 s steps)',
   );
   const rows: string[][] = [];
+  const observability: string[][] = [];
   for (const n of sizes) {
     const r = await runFleet(n);
+    observability.push([
+      String(n),
+      formatMs(r.scrapeMs),
+      formatBytes(r.scrapeBytes),
+      formatMs(r.fleetPageMs),
+      formatMs(r.clusterPageMs),
+      formatMs(r.machinePageMs),
+    ]);
     const sorted = [...r.availableAt].sort((a, b) => a - b);
     rows.push([
       String(n),
@@ -56,5 +70,10 @@ export async function runCoreBench(options: { quick: boolean }): Promise<void> {
   printTable(
     ['clusters', 'all applied', 'Available p50', 'Available p90', 'all Available', 'peak RSS'],
     rows,
+  );
+  console.log('\nObservability at that size, every Cluster Available (medians of 20)');
+  printTable(
+    ['clusters', '/metrics scrape', 'scrape size', 'fleet page', 'cluster page', 'machine page'],
+    observability,
   );
 }

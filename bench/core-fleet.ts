@@ -21,6 +21,8 @@ import { clusterApiCrds } from '../src/main/crds.js';
 import { installCrds } from '../src/main/install-crds.js';
 import { CertificateAuthority } from '../src/pki/index.js';
 import { setupDevProvider } from '../src/providers/infrastructure-dev/setup.js';
+import { generateDashboardToken } from '../src/dashboard/auth.js';
+import { DashboardServer } from '../src/dashboard/dashboard-server.js';
 
 const clusters = Number(process.argv[2] ?? 1);
 const NS = 'fleet';
@@ -149,7 +151,48 @@ for (;;) {
 }
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.resourceUsage().maxRSS * 1024);
-console.log(JSON.stringify({ clusters, appliedMs, availableAt, peakRss }));
+
+// Observability at this size, once every Cluster is Available: a Prometheus scrape of the manager's registry
+// (the per-object state gauges are computed from the caches at scrape time), and the dashboard's three views
+// read through the API as a browser loads them (the machine view lists the Events of its timeline).
+async function median(runs: number, fn: () => Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
+}
+let scrapeBytes = 0;
+const scrapeMs = await median(
+  20,
+  async () => (scrapeBytes = Buffer.byteLength(await manager.registry.metrics())),
+);
+const token = generateDashboardToken();
+const dashboard = await DashboardServer.start({ client, host: '127.0.0.1', port: 0, token });
+const page = async (p: string): Promise<void> => {
+  const res = await fetch(`${dashboard.url}${p}`, { headers: { authorization: `Bearer ${token}` } });
+  if (res.status !== 200) throw new Error(`GET /${p}: ${res.status}`);
+  await res.text();
+};
+const fleetPageMs = await median(20, () => page(''));
+const clusterPageMs = await median(20, () => page(`clusters/${NS}/c0`));
+const machinePageMs = await median(20, () => page(`machines/${NS}/c0-w`));
+await dashboard.close();
+console.log(
+  JSON.stringify({
+    clusters,
+    appliedMs,
+    availableAt,
+    peakRss,
+    scrapeMs,
+    scrapeBytes,
+    fleetPageMs,
+    clusterPageMs,
+    machinePageMs,
+  }),
+);
 stop.abort();
 await running.catch(() => undefined);
 await provider.cloud.stop();
