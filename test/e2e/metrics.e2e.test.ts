@@ -74,7 +74,7 @@ describe(
   () => {
     it('passes promtool check metrics and reports M1–M7 and object state with the values that happened', async () => {
       const dataDir = await mkdtemp(path.join(tmpdir(), 'capi-metrics-'));
-      const up = await startCapiUp(dataDir, ['--workload-ports', '41000-41999', '--metrics-port', '0']);
+      const up = await startCapiUp(dataDir, ['--workload-ports', '44000-44999', '--metrics-port', '0']);
       try {
         const metricsUrl = /metrics: (http\S+\/metrics)/.exec(up.readyLine)?.[1];
         assert.ok(metricsUrl, `the ready line names the metrics URL: ${up.readyLine}`);
