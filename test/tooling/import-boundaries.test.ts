@@ -52,6 +52,11 @@ describe('import boundaries (docs/architecture.md)', () => {
     // src/lib is a leaf: it imports nothing of the layers that use it (ADR 0014).
     ['src/lib/go-quote.ts', '../apiserver/util/go-format.js'],
     ['src/lib/go-quote.ts', '../core/api/v1beta2/group.js'],
+    // The fleet dashboard reads; it never reaches into controllers, providers or the API server (ADR 0016).
+    ['src/dashboard/views/machine-view.ts', '../../core/reconcilers/machine/machine-reconciler.js'],
+    ['src/dashboard/dashboard-server.ts', '../providers/infrastructure-dev/api/dev-machine.js'],
+    ['src/dashboard/dashboard-server.ts', '../apiserver/http/server.js'],
+    ['src/dashboard/dashboard-server.ts', '../main/up.js'],
   ];
   for (const [file, specifier] of forbidden) {
     it(`refuses ${file} importing ${specifier}`, async () => {
@@ -89,6 +94,9 @@ describe('import boundaries (docs/architecture.md)', () => {
     ['src/apiserver/util/go-format.ts', '../../lib/go-quote.js'],
     ['src/core/util/go-template/v.ts', '../../../lib/go-quote.js'],
     ['src/providers/infrastructure-dev/reconcilers/r.ts', '../../../lib/go-quote.js'],
+    ['src/dashboard/views/machine-view.ts', '../../clusterctl/describe/machine-timeline.js'],
+    ['src/dashboard/dashboard-server.ts', '../controller-runtime/client/client.js'],
+    ['src/dashboard/views/format.ts', '../../core/api/v1beta2/well-known.js'],
   ];
   for (const [file, specifier] of allowed) {
     it(`allows ${file} importing ${specifier}`, async () => {
