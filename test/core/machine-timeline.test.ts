@@ -16,11 +16,10 @@ import {
   getObj,
   type Harness,
   MACHINE,
-  POD,
   useHarness,
   workloadClient,
 } from '../providers/infrastructure-dev/harness.js';
-import { applyPlainCluster, setupCore } from './core-helpers.js';
+import { applyPlainCluster, createUnevictableDatabase, setupCore } from './core-helpers.js';
 
 const machineEvents = (t: MachineTimeline): TimelineEntry[] =>
   t.entries.filter((e) => e.category === 'event' && e.source.kind === 'Machine');
@@ -215,41 +214,12 @@ describe('Machine timeline: Events and condition transitions read back from the 
     const endpoint = cluster.spec!.controlPlaneEndpoint!;
     const wl = await workloadClient(c, `https://${endpoint.host}:${endpoint.port}`);
     try {
-      await wl.create({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'db', namespace: 'default' },
-        spec: {
-          replicas: 1,
-          selector: { matchLabels: { app: 'db' } },
-          template: {
-            metadata: { labels: { app: 'db' } },
-            spec: {
-              nodeSelector: { 'kubernetes.io/hostname': node },
-              terminationGracePeriodSeconds: 1,
-              containers: [{ name: 'db', image: 'postgres:17' }],
-            },
-          },
-        },
-      });
+      const pod = await createUnevictableDatabase(wl, node);
       const pdb = {
         apiVersion: 'policy/v1',
         kind: 'PodDisruptionBudget',
         metadata: { name: 'db', namespace: 'default' },
       };
-      await wl.create({ ...pdb, spec: { maxUnavailable: 0, selector: { matchLabels: { app: 'db' } } } });
-      const pod = await eventually('db running on the worker, its budget spent', async () => {
-        const pods = await wl.list<KubeObject>(POD, { namespace: 'default', labelSelector: 'app=db' });
-        const running = pods.items.find(
-          (p) => (p['status'] as { phase?: string } | undefined)?.phase === 'Running',
-        );
-        const budget = await wl.get<KubeObject>(pdb, { namespace: 'default', name: 'db' });
-        const status = budget['status'] as
-          { disruptionsAllowed?: number; currentHealthy?: number } | undefined;
-        return running && status?.currentHealthy === 1 && status.disruptionsAllowed === 0
-          ? running
-          : undefined;
-      });
 
       await h.client.delete({ ...MACHINE, metadata: { name: 'dr-w-0', namespace: ns } });
       const held = await eventually(
