@@ -26,11 +26,20 @@ describe('in-memory backend: a restart of the provider process', () => {
     const ns = await h.namespace();
     const c = await createCluster(h, ns, 'phoenix');
     await markControlPlaneInitialized(h, c);
-    const cp = await createMachine(h, c, 'phoenix-cp-0', { controlPlane: true });
+    // The worker first, so it holds the first address; after the restart the control plane machine (first by
+    // name) is usually reconciled first and must not take the worker's address.
     const worker = await createMachine(h, c, 'phoenix-md-0');
-    await machineReady(h, ns, cp.devMachineName);
     await machineReady(h, ns, worker.devMachineName);
+    const cp = await createMachine(h, c, 'phoenix-cp-0', { controlPlane: true });
+    await machineReady(h, ns, cp.devMachineName);
     const endpoint = (await getObj(h, DEV_CLUSTER, ns, 'phoenix'))!.spec!.controlPlaneEndpoint!;
+    const internalIp = (obj: Obj | undefined): string | undefined =>
+      (obj?.status?.addresses as { type: string; address: string }[] | undefined)?.find(
+        (a) => a.type === 'InternalIP',
+      )?.address;
+    const addressesBefore = new Map<string, string | undefined>();
+    for (const name of [cp.devMachineName, worker.devMachineName])
+      addressesBefore.set(name, internalIp(await getObj(h, DEV_MACHINE, ns, name)));
 
     // Watch the DevMachines across the restart: a finished step must never be reported as not done. A Ready
     // that is not True in between (a reconcile error the new process retried) is reported, not failed on.
@@ -66,6 +75,12 @@ describe('in-memory backend: a restart of the provider process', () => {
         `in-memory://${cp.devMachineName}`,
         `in-memory://${worker.devMachineName}`,
       ]);
+      for (const node of nodes)
+        assert.equal(
+          internalIp(node),
+          addressesBefore.get(node.metadata.name!),
+          `${node.metadata.name!} keeps its address`,
+        );
       const workload = h.provider.cloud.get(`${ns}/phoenix`)!;
       assert.equal(workload.port, endpoint.port);
       assert.deepEqual(
@@ -84,6 +99,8 @@ describe('in-memory backend: a restart of the provider process', () => {
       watching.abort();
       await watched;
     }
+    for (const [name, address] of addressesBefore)
+      assert.equal(internalIp(await getObj(h, DEV_MACHINE, ns, name)), address, `${name} keeps its address`);
     assert.deepEqual(regressions, []);
     for (const flap of readyFlaps) t.diagnostic(`not Ready for a moment after the restart: ${flap}`);
   });

@@ -180,6 +180,11 @@ export class InMemoryMachineBackend implements DevMachineBackend {
     const restored = (Object.keys(CONDITION_OF) as ProvisioningStep[]).filter((s) =>
       isTrue(devMachine, CONDITION_OF[s]),
     );
+    if (restored.includes('vm')) {
+      // After a restart: the machine keeps the address its DevMachine (and so its Machine) already shows.
+      const advertised = devMachine.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+      workload.hostIpFor(devMachine.metadata.name!, advertised);
+    }
     const pass: Pass = {
       scope,
       workload,

@@ -230,14 +230,25 @@ export class WorkloadCluster {
     this.#apiServers.delete(name);
   }
 
-  /** A stable address per machine, from the cluster's node network (10.0.0.0/16, in order of first use). */
-  hostIpFor(machine: string): string {
-    let ip = this.#hostIps.get(machine);
-    if (!ip) {
-      const n = this.#nextHost++;
-      ip = `10.0.${Math.floor(n / 250)}.${(n % 250) + 1}`;
-      this.#hostIps.set(machine, ip);
+  /**
+   * A stable address per machine, from the cluster's node network (10.0.0.0/16, in order of first use). After a
+   * restart of this process a provisioned machine passes the address it already advertises and keeps it, unless
+   * another machine holds it by then.
+   */
+  hostIpFor(machine: string, advertised?: string): string {
+    const held = this.#hostIps.get(machine);
+    if (held) return held;
+    const taken = new Set(this.#hostIps.values());
+    const restored = advertised === undefined ? undefined : hostNumberOf(advertised);
+    let ip: string;
+    if (restored !== undefined && !taken.has(advertised!)) {
+      ip = advertised!;
+      this.#nextHost = Math.max(this.#nextHost, restored + 1);
+    } else {
+      do ip = hostAddress(this.#nextHost++);
+      while (taken.has(ip));
     }
+    this.#hostIps.set(machine, ip);
     return ip;
   }
 
@@ -284,4 +295,15 @@ function apiServerPortOf(pod: { metadata?: { annotations?: Record<string, string
     pod.metadata?.annotations?.['kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint'];
   const port = Number(endpoint?.slice(endpoint.lastIndexOf(':') + 1));
   return Number.isInteger(port) && port > 0 ? port : 6443;
+}
+
+/** The n-th address of the node network 10.0.0.0/16 (250 hosts per /24, from .1). */
+const hostAddress = (n: number): string => `10.0.${Math.floor(n / 250)}.${(n % 250) + 1}`;
+
+/** The number `hostAddress` made `ip` from; undefined for any other address. */
+function hostNumberOf(ip: string): number | undefined {
+  const match = /^10\.0\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  if (!match) return undefined;
+  const [a, b] = [Number(match[1]), Number(match[2])];
+  return b >= 1 && b <= 250 && a <= 255 ? a * 250 + b - 1 : undefined;
 }
