@@ -40,7 +40,10 @@ describe('Informer against the embedded API server', () => {
   let api: TestApiServer;
 
   before(async () => {
-    api = await startTestApiServer({ bookmarkIntervalMs: 200, namespaces: ['churn', 'cache-a', 'cache-b'] });
+    api = await startTestApiServer({
+      bookmarkIntervalMs: 200,
+      namespaces: ['churn', 'cache-a', 'cache-b', 'transformed'],
+    });
   });
   after(async () => {
     await api?.stop();
@@ -227,6 +230,55 @@ describe('Informer against the embedded API server', () => {
     );
     abort.abort();
     await cache.stopped();
+  });
+  it('stores and hands out what its transform returns, for listed and watched objects alike', async () => {
+    const abort = new AbortController();
+    await api.client.create({
+      ...CONFIG_MAP,
+      metadata: { name: 'listed', namespace: 'transformed' },
+      data: { big: 'x'.repeat(1000) },
+    });
+    const informer = new Informer<ConfigMap>({
+      type: CONFIG_MAP,
+      client: api.newClient(),
+      namespace: 'transformed',
+      transform: ({ data: _data, ...rest }) => rest,
+    });
+    const handed: ConfigMap[] = [];
+    informer.addEventHandler({
+      onAdd: (o) => handed.push(o),
+      onUpdate: (_, o) => handed.push(o),
+      onDelete: (o) => handed.push(o),
+    });
+    const running = informer.run(abort.signal);
+    try {
+      assert.ok(await informer.waitForSync());
+      await api.client.create({
+        ...CONFIG_MAP,
+        metadata: { name: 'watched', namespace: 'transformed' },
+        data: { big: 'y' },
+      });
+      await api.client.patch(
+        { ...CONFIG_MAP, metadata: { name: 'listed', namespace: 'transformed' } },
+        { type: 'merge', data: { data: { more: 'z' } } },
+      );
+      await api.client.delete({ ...CONFIG_MAP, metadata: { name: 'watched', namespace: 'transformed' } });
+      await eventually(() => handed.length >= 4, 'add, add, update and delete');
+      assert.deepEqual(
+        handed.map((o) => [o.metadata.name, o.data]),
+        [
+          ['listed', undefined],
+          ['watched', undefined],
+          ['listed', undefined],
+          ['watched', undefined],
+        ],
+      );
+      assert.equal(informer.store.get('transformed/listed')?.data, undefined);
+      assert.ok(informer.store.get('transformed/listed')?.metadata.resourceVersion, 'the metadata is kept');
+    } finally {
+      abort.abort();
+      await running;
+    }
   });
   it('fails a read of a kind the server does not serve instead of hanging', async () => {
     const abort = new AbortController();

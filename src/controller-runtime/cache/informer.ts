@@ -17,7 +17,7 @@ export interface InformerEventHandler<T extends KubeObject = KubeObject> {
   onDelete?(obj: T): void;
 }
 
-export interface InformerOptions {
+export interface InformerOptions<T extends KubeObject = KubeObject> {
   type: TypeRef;
   client: Reader & Watcher;
   /** Watch one namespace only. */
@@ -32,6 +32,11 @@ export interface InformerOptions {
   watchTimeoutSeconds?: () => number;
   backoff?: Backoff;
   logger?: Logger;
+  /**
+   * Applied to every object before it is stored and handed to handlers (controller-runtime's `Transform`), e.g.
+   * to keep only the metadata of kinds whose content is large or secret.
+   */
+  transform?: (obj: T) => T;
 }
 
 const DEFAULT_PAGE_SIZE = 500;
@@ -46,7 +51,7 @@ const randomWatchTimeout = (): number => Math.floor(300 + Math.random() * 300);
 export class Informer<T extends KubeObject = KubeObject> {
   readonly type: TypeRef;
   readonly store = new IndexedStore<T>();
-  readonly #options: InformerOptions;
+  readonly #options: InformerOptions<T>;
   readonly #handlers = new Set<InformerEventHandler<T>>();
   readonly #log: Logger;
   readonly #backoff: Backoff;
@@ -57,7 +62,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   #relists = 0;
   #lastListError?: unknown;
 
-  constructor(options: InformerOptions) {
+  constructor(options: InformerOptions<T>) {
     this.type = options.type;
     this.#options = options;
     this.#backoff = options.backoff ?? new Backoff();
@@ -205,7 +210,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.#relists++;
     const initial = !this.#synced;
     const seen = new Set<string>();
-    for (const obj of list.items) {
+    const transform = this.#options.transform;
+    for (const listed of list.items) {
+      const obj = transform ? transform(listed) : listed;
       const key = storeKeyOf(obj);
       seen.add(key);
       const old = this.store.upsert(obj);
@@ -265,7 +272,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       switch (event.type) {
         case 'ADDED':
         case 'MODIFIED': {
-          const obj = event.object;
+          const obj = this.#options.transform ? this.#options.transform(event.object) : event.object;
           const old = this.store.upsert(obj);
           if (old) this.#emitUpdate(old, obj);
           else this.#emitAdd(obj, false);
@@ -273,7 +280,9 @@ export class Informer<T extends KubeObject = KubeObject> {
         }
         case 'DELETED': {
           const old = this.store.remove(storeKeyOf(event.object));
-          this.#emitDelete(old ?? event.object);
+          this.#emitDelete(
+            old ?? (this.#options.transform ? this.#options.transform(event.object) : event.object),
+          );
           break;
         }
         case 'BOOKMARK':
