@@ -22,6 +22,19 @@ describe('capi up', { skip: KUBECTL ? false : 'no kubectl on this machine' }, ()
     const namespaces = await k.ok(['get', 'namespaces', '-o', 'name']);
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
       assert.match(namespaces, new RegExp(`^namespace/${ns}$`, 'm'));
+    // kube-apiserver's own Service, as on every cluster.
+    assert.equal(
+      await k.ok([
+        'get',
+        'service',
+        'kubernetes',
+        '-n',
+        'default',
+        '-o',
+        'jsonpath={.spec.clusterIP} {.spec.ports[0].port}',
+      ]),
+      '10.96.0.1 443',
+    );
     await k.ok(['create', 'configmap', 'keep-me', '--from-literal=answer=42']);
     const rv = await k.ok(['get', 'cm', 'keep-me', '-o', 'jsonpath={.metadata.resourceVersion}']);
     const uid = await k.ok(['get', 'cm', 'keep-me', '-o', 'jsonpath={.metadata.uid}']);

@@ -7,7 +7,31 @@ import type { KubeObject } from '../registry/resource-definition.js';
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /**
- * Creates what a fresh cluster has (system namespaces, bootstrap RBAC) when it is missing. Idempotent,
+ * The `kubernetes` Service every cluster has in `default` (kube-apiserver's own, at the first address of the
+ * service range, 10.96.0.1 with kubeadm's defaults): in-cluster clients and add-on installers look for it.
+ */
+export const KUBERNETES_SERVICE: KubeObject = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: {
+    name: 'kubernetes',
+    namespace: 'default',
+    labels: { component: 'apiserver', provider: 'kubernetes' },
+  },
+  spec: {
+    type: 'ClusterIP',
+    clusterIP: '10.96.0.1',
+    clusterIPs: ['10.96.0.1'],
+    ipFamilies: ['IPv4'],
+    ipFamilyPolicy: 'SingleStack',
+    internalTrafficPolicy: 'Cluster',
+    sessionAffinity: 'None',
+    ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }],
+  },
+};
+
+/**
+ * Creates what a fresh cluster has (system namespaces, the `kubernetes` Service, bootstrap RBAC) when it is missing. Idempotent,
  * so it runs on every start; objects a user changed are left alone.
  */
 export async function seedCluster(
@@ -18,6 +42,7 @@ export async function seedCluster(
   const scope = internalScope('kube-apiserver');
   const all: KubeObject[] = [
     ...SYSTEM_NAMESPACES.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+    KUBERNETES_SERVICE,
     ...objects,
   ];
   for (const obj of all) {
