@@ -9,6 +9,7 @@ import type { FeatureGates } from '../core/api/feature-gates.js';
 import { CoreMetrics } from '../core/metrics/core-metrics.js';
 import { STATE_METRICS_KINDS, stateMetricsType } from '../core/metrics/state-metrics.js';
 import { setupClusterClassController } from '../core/reconcilers/cluster-class/setup.js';
+import { setupClusterResourceSetControllers } from '../core/reconcilers/cluster-resource-set/setup.js';
 import { setupClusterController } from '../core/reconcilers/cluster/setup.js';
 import { setupMachineDeploymentController } from '../core/reconcilers/machine-deployment/setup.js';
 import { setupMachineHealthCheckController } from '../core/reconcilers/machine-health-check/setup.js';
@@ -37,7 +38,8 @@ export interface CoreControllers {
 
 /**
  * The Cluster API core controllers built so far, on one manager: the cluster cache, the Cluster, Machine,
- * MachineSet, MachineDeployment, MachineHealthCheck, ClusterClass and topology controllers, and the SLI metrics. `RemoteConnectionProbe` is computed from the cache's health state, and a
+ * MachineSet, MachineDeployment, MachineHealthCheck, ClusterClass, topology, ClusterResourceSet and
+ * ClusterResourceSetBinding controllers, and the SLI metrics. `RemoteConnectionProbe` is computed from the cache's health state, and a
  * Cluster is looked at again when its probes have failed for the grace period (upstream's
  * `--remote-connection-grace-period`, 50 s).
  */
@@ -94,6 +96,7 @@ export function setupCoreControllers(
     featureGates: { ...MANAGEMENT_PLANE_FEATURE_GATES, ...options.featureGates },
   });
   setupTopologyController(manager, { metrics });
+  setupClusterResourceSetControllers(manager, { workload: clusterCache });
   for (const kind of STATE_METRICS_KINDS) {
     const type = stateMetricsType(kind);
     informers.set(`${type.apiVersion}/${type.kind}`, manager.cache.getInformer(type));
