@@ -303,9 +303,10 @@ describe('Grafana dashboards (deploy/grafana)', () => {
     );
     const prefixes = [...stateMetricPrefixesInSource()];
     assert.ok(prefixes.includes('capi_machine'), `state metric prefixes found: ${prefixes.join(', ')}`);
-    // Every kind's state metrics include `<prefix>_created` (commonStateMetrics).
+    // Every kind's state metrics include `<prefix>_status_condition` (commonStateMetrics; a ClusterResourceSet
+    // has only its conditions).
     assert.deepEqual(
-      prefixes.filter((prefix) => !metricNames.has(`${prefix}_created`)),
+      prefixes.filter((prefix) => !metricNames.has(`${prefix}_status_condition`)),
       [],
       'state metrics registered in src/ that exportedSeries() does not instantiate',
     );

@@ -191,6 +191,36 @@ describe('CoreMetrics state metrics (kube-state-metrics names)', () => {
     );
   });
 
+  it('ClusterResourceSet: only its conditions, as upstream configures it', async () => {
+    const crs = {
+      apiVersion: 'addons.cluster.x-k8s.io/v1beta2',
+      kind: 'ClusterResourceSet',
+      metadata: { name: 'cni', namespace: 'ns', uid: 'u-crs', creationTimestamp: '2026-01-02T03:04:05Z' },
+      spec: { clusterSelector: { matchLabels: { cni: 'calico' } }, resources: [] },
+      status: {
+        conditions: [
+          {
+            type: 'ResourcesApplied',
+            status: 'True',
+            reason: 'Applied',
+            lastTransitionTime: '2026-01-02T03:05:00Z',
+          },
+        ],
+      },
+    } as unknown as KubeObject;
+    const { registry } = withObjects([crs]);
+    const l = 'name="cni",namespace="ns",uid="u-crs"';
+    assert.deepEqual(await lines(registry, 'capi_clusterresourceset_status_condition'), [
+      `capi_clusterresourceset_status_condition{${l},type="ResourcesApplied",status="True"} 1`,
+      `capi_clusterresourceset_status_condition{${l},type="ResourcesApplied",status="False"} 0`,
+      `capi_clusterresourceset_status_condition{${l},type="ResourcesApplied",status="Unknown"} 0`,
+    ]);
+    assert.deepEqual(await lines(registry, 'capi_clusterresourceset_status_condition_last_transition_time'), [
+      `capi_clusterresourceset_status_condition_last_transition_time{${l},type="ResourcesApplied",status="True"} 1767323100`,
+    ]);
+    assert.deepEqual(await lines(registry, 'capi_clusterresourceset_created'), []);
+  });
+
   it('a deleted object leaves no series on the next scrape', async () => {
     const { registry, objects } = withObjects([cluster]);
     assert.equal((await lines(registry, 'capi_cluster_spec_paused')).length, 1);

@@ -1,5 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { KubeObject } from '../../controller-runtime/api/object.js';
+import { API_VERSION as ADDONS_API_VERSION } from '../api/addons/v1beta2/group.js';
 import { API_VERSION } from '../api/v1beta2/group.js';
 import {
   commonStateMetrics,
@@ -21,10 +22,14 @@ export const STATE_METRICS_KINDS = [
   'MachineSet',
   'MachineDeployment',
   'MachineHealthCheck',
+  'ClusterResourceSet',
 ] as const;
 export type StateMetricsKind = (typeof STATE_METRICS_KINDS)[number];
 
-export const stateMetricsType = (kind: StateMetricsKind) => ({ apiVersion: API_VERSION, kind });
+export const stateMetricsType = (kind: StateMetricsKind) => ({
+  apiVersion: kind === 'ClusterResourceSet' ? ADDONS_API_VERSION : API_VERSION,
+  kind,
+});
 
 const ownLabels = (obj: KubeObject) => ({
   name: obj.metadata.name ?? '',
@@ -89,7 +94,7 @@ const ownerMetric: StateMetricSpec = {
 
 /**
  * The per-object metrics of upstream's kube-state-metrics configuration for Cluster, Machine, MachineSet,
- * MachineDeployment and MachineHealthCheck, with its names and labels (v1beta2 fields).
+ * MachineDeployment, MachineHealthCheck and ClusterResourceSet, with its names and labels (v1beta2 fields).
  */
 export function registerCoreStateMetrics(registry: Registry, objects: KindObjects): void {
   registerObjectStateMetrics({
@@ -296,5 +301,15 @@ export function registerCoreStateMetrics(registry: Registry, objects: KindObject
         { nilIsZero: true },
       ),
     ],
+  });
+
+  // Upstream's configuration has only the conditions of a ClusterResourceSet.
+  registerObjectStateMetrics({
+    registry,
+    prefix: 'capi_clusterresourceset',
+    objectLabelNames: ['name', 'namespace', 'uid'],
+    objectLabels: ownLabels,
+    objects: () => objects('ClusterResourceSet'),
+    metrics: commonStateMetrics('clusterresourceset').filter((m) => m.name.startsWith('status_condition')),
   });
 }
