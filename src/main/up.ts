@@ -167,10 +167,10 @@ export async function up(options: UpOptions): Promise<RunningManagementPlane> {
   };
 }
 
-/** `controllers: Cluster, ClusterClass, ClusterTopology, Machine, MachineSet, MachineDeployment, MachineHealthCheck, KubeadmConfig, KubeadmControlPlane, DevCluster, DevMachine (in-memory workload endpoints on 127.0.0.1:20000-30000)`. */
+/** `controllers: Cluster, ClusterClass, ClusterTopology, Machine, MachineSet, MachineDeployment, MachineHealthCheck, ClusterResourceSet, ClusterResourceSetBinding, KubeadmConfig, KubeadmControlPlane, DevCluster, DevMachine (in-memory workload endpoints on 127.0.0.1:20000-30000)`. */
 function describeControllers(dev: DevProvider): string {
   const ports = dev.cloud.ports;
-  return `controllers: Cluster, ClusterClass, ClusterTopology, Machine, MachineSet, MachineDeployment, MachineHealthCheck, KubeadmConfig, KubeadmControlPlane, DevCluster, DevMachine (in-memory workload endpoints on ${ports.host}:${ports.minPort}-${ports.maxPort})`;
+  return `controllers: Cluster, ClusterClass, ClusterTopology, Machine, MachineSet, MachineDeployment, MachineHealthCheck, ClusterResourceSet, ClusterResourceSetBinding, KubeadmConfig, KubeadmControlPlane, DevCluster, DevMachine (in-memory workload endpoints on ${ports.host}:${ports.minPort}-${ports.maxPort})`;
 }
 
 /** `12 Cluster API CRDs: 12 created` / `12 Cluster API CRDs: 1 updated, 11 unchanged`. */

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { TypeRef } from '../../src/controller-runtime/api/object.js';
+import { parseAllDocuments } from 'yaml';
+import type { KubeObject, TypeRef } from '../../src/controller-runtime/api/object.js';
 import { isNotFound } from '../../src/controller-runtime/client/errors.js';
 import type { KubeClient } from '../../src/controller-runtime/client/kube-client.js';
 import {
@@ -330,6 +332,37 @@ describe('ClusterResourceSet', () => {
           ?.find((b) => b.clusterResourceSetName === 'garbled')
           ?.resources?.map((r) => r.applied),
         [false],
+      );
+    } finally {
+      wl.close();
+    }
+  });
+
+  it('examples/cni-clusterresourceset.yaml installs its DaemonSet on a cluster labelled cni=kindnet', async () => {
+    const h = harness();
+    const ns = await h.namespace();
+    const wl = await reachableCluster(h, ns, 'crs-x', { cni: 'kindnet' });
+    try {
+      const text = readFileSync(
+        new URL('../../examples/cni-clusterresourceset.yaml', import.meta.url),
+        'utf8',
+      );
+      for (const doc of parseAllDocuments(text)) {
+        const obj = doc.toJS() as KubeObject;
+        await h.client.create({ ...obj, metadata: { ...obj.metadata, namespace: ns } });
+      }
+      await applied(h, ns, 'cni-kindnet');
+      const ds = await wl.get(
+        { apiVersion: 'apps/v1', kind: 'DaemonSet' },
+        { namespace: 'kube-system', name: 'kindnet' },
+      );
+      assert.equal(
+        (ds.spec as { template: { spec: { serviceAccountName: string } } }).template.spec.serviceAccountName,
+        'kindnet',
+      );
+      await wl.get(
+        { apiVersion: 'v1', kind: 'ServiceAccount' },
+        { namespace: 'kube-system', name: 'kindnet' },
       );
     } finally {
       wl.close();

@@ -41,6 +41,8 @@ describe('capi up', { skip: KUBECTL ? false : 'no kubectl on this machine' }, ()
 
     first.child.kill('SIGTERM');
     assert.equal(await first.exited, 0, first.output());
+    // No Node.js warnings on the user's terminal (a listener count past the default limit warned once).
+    assert.doesNotMatch(first.output(), /Warning:/);
     assert.match(first.output(), /capi: stopping/);
 
     const second = await startCapiUp(dataDir);
