@@ -64,6 +64,21 @@ const applied = (h: Harness, ns: string, crs: string, status = 'True', reason?: 
     },
   );
 
+/** A ClusterResourceSet selecting `labels`, of the named resources (ApplyOnce unless `strategy` says otherwise). */
+const createSet = (
+  h: Harness,
+  ns: string,
+  name: string,
+  labels: Record<string, string>,
+  resources: { kind: 'ConfigMap' | 'Secret'; name: string }[],
+  strategy?: 'ApplyOnce' | 'Reconcile',
+) =>
+  h.client.create({
+    ...CRS,
+    metadata: { name, namespace: ns },
+    spec: { ...(strategy ? { strategy } : {}), clusterSelector: { matchLabels: labels }, resources },
+  });
+
 const workloadConfigMap = (wl: KubeClient, namespace: string, name: string) =>
   wl.get<Obj & { data?: Record<string, string> }>(CONFIG_MAP, { namespace, name }).catch((err: unknown) => {
     if (isNotFound(err)) return undefined;
@@ -95,17 +110,10 @@ describe('ClusterResourceSet', () => {
       metadata: { name: 'cloud-credentials', namespace: ns },
       data: { 'creds.yaml': b64(manifest('kube-system', 'cloud-config', 'secret-region')) },
     });
-    await h.client.create({
-      ...CRS,
-      metadata: { name: 'cni', namespace: ns },
-      spec: {
-        clusterSelector: { matchLabels: { cni: 'calico' } },
-        resources: [
-          { kind: 'ConfigMap', name: 'cni' },
-          { kind: 'Secret', name: 'cloud-credentials' },
-        ],
-      },
-    });
+    await createSet(h, ns, 'cni', { cni: 'calico' }, [
+      { kind: 'ConfigMap', name: 'cni' },
+      { kind: 'Secret', name: 'cloud-credentials' },
+    ]);
 
     const wlA = await reachableCluster(h, ns, 'crs-a', { cni: 'calico' });
     const wlB = await reachableCluster(h, ns, 'crs-b', { cni: 'none' });
@@ -210,15 +218,14 @@ describe('ClusterResourceSet', () => {
           ]),
         },
       });
-      await h.client.create({
-        ...CRS,
-        metadata: { name: 'settings', namespace: ns },
-        spec: {
-          strategy: 'Reconcile',
-          clusterSelector: { matchLabels: { addons: 'yes' } },
-          resources: [{ kind: 'ConfigMap', name: 'settings' }],
-        },
-      });
+      await createSet(
+        h,
+        ns,
+        'settings',
+        { addons: 'yes' },
+        [{ kind: 'ConfigMap', name: 'settings' }],
+        'Reconcile',
+      );
       await applied(h, ns, 'settings');
       assert.equal((await workloadConfigMap(wl, 'default', 'settings'))?.data?.level, 'info');
       const firstHash = ((await getObj(h, BINDING, ns, 'crs-r')) as Binding).spec.bindings?.[0]
@@ -268,14 +275,7 @@ describe('ClusterResourceSet', () => {
     const ns = await h.namespace();
     const wl = await reachableCluster(h, ns, 'crs-e', { broken: 'yes' });
     try {
-      await h.client.create({
-        ...CRS,
-        metadata: { name: 'later', namespace: ns },
-        spec: {
-          clusterSelector: { matchLabels: { broken: 'yes' } },
-          resources: [{ kind: 'ConfigMap', name: 'later' }],
-        },
-      });
+      await createSet(h, ns, 'later', { broken: 'yes' }, [{ kind: 'ConfigMap', name: 'later' }]);
       const missing = await applied(h, ns, 'later', 'False', 'InternalError');
       assert.match(condition(missing, 'ResourcesApplied')?.message ?? '', /ConfigMap .*\/later not found/);
       // Creating the missing resource brings the set back without any other change.
@@ -293,14 +293,7 @@ describe('ClusterResourceSet', () => {
         metadata: { name: 'opaque', namespace: ns },
         data: { 'a.yaml': b64(manifest('default', 'opaque', 'x')) },
       });
-      await h.client.create({
-        ...CRS,
-        metadata: { name: 'opaque', namespace: ns },
-        spec: {
-          clusterSelector: { matchLabels: { broken: 'yes' } },
-          resources: [{ kind: 'Secret', name: 'opaque' }],
-        },
-      });
+      await createSet(h, ns, 'opaque', { broken: 'yes' }, [{ kind: 'Secret', name: 'opaque' }]);
       const wrongType = await applied(h, ns, 'opaque', 'False', 'WrongSecretType');
       assert.match(
         condition(wrongType, 'ResourcesApplied')?.message ?? '',
@@ -313,14 +306,7 @@ describe('ClusterResourceSet', () => {
         metadata: { name: 'garbled', namespace: ns },
         data: { 'a.yaml': 'kind: ConfigMap\nmetadata: {name: x}\n', 'b.yaml': 'key: [unclosed' },
       });
-      await h.client.create({
-        ...CRS,
-        metadata: { name: 'garbled', namespace: ns },
-        spec: {
-          clusterSelector: { matchLabels: { broken: 'yes' } },
-          resources: [{ kind: 'ConfigMap', name: 'garbled' }],
-        },
-      });
+      await createSet(h, ns, 'garbled', { broken: 'yes' }, [{ kind: 'ConfigMap', name: 'garbled' }]);
       const garbled = await applied(h, ns, 'garbled', 'False', 'NotApplied');
       assert.match(
         condition(garbled, 'ResourcesApplied')?.message ?? '',
