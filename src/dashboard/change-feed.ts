@@ -25,6 +25,8 @@ export const DASHBOARD_WATCHED_KINDS: readonly TypeRef[] = [
   { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineDeployment' },
   { apiVersion: 'cluster.x-k8s.io/v1beta2', kind: 'MachineHealthCheck' },
   { apiVersion: 'controlplane.cluster.x-k8s.io/v1beta2', kind: 'KubeadmControlPlane' },
+  { apiVersion: 'addons.cluster.x-k8s.io/v1beta2', kind: 'ClusterResourceSet' },
+  { apiVersion: 'addons.cluster.x-k8s.io/v1beta2', kind: 'ClusterResourceSetBinding' },
   { apiVersion: 'v1', kind: 'Event' },
 ];
 

@@ -185,6 +185,94 @@ describe('dashboard views against an API server', () => {
     assert.match(body, /hx-get="\/clusters\/fleet-a\/stuck\?fragment=1"/);
   });
 
+  it('cluster: the ClusterResourceSets that select it, each resource applied, failed or not tried, and why a set is not applied', async () => {
+    const ADDONS = 'addons.cluster.x-k8s.io/v1beta2';
+    await f.client.patch(
+      { apiVersion: CORE, kind: 'Cluster', metadata: { name: 'stuck', namespace: 'fleet-a' } },
+      { type: 'merge', data: { metadata: { labels: { cni: 'calico' } } } },
+    );
+    const set = (name: string, labels: Record<string, string>, resources: string[], status?: unknown) =>
+      createWithStatus(f.client, {
+        apiVersion: ADDONS,
+        kind: 'ClusterResourceSet',
+        metadata: { name, namespace: 'fleet-a' },
+        spec: {
+          strategy: 'ApplyOnce',
+          clusterSelector: { matchLabels: labels },
+          resources: resources.map((r) => ({ kind: 'ConfigMap', name: r })),
+        },
+        ...(status ? { status } : {}),
+      });
+    await set('cni', { cni: 'calico' }, ['calico', 'calico-crds'], {
+      conditions: [
+        condition(
+          'ResourcesApplied',
+          'False',
+          'NotApplied',
+          'Cluster stuck: Failed to apply ConfigMap calico-crds: <b>boom</b>',
+        ),
+      ],
+    });
+    await set('storage', { cni: 'calico' }, ['csi']);
+    await set('elsewhere', { cni: 'cilium' }, ['cilium']);
+    await f.client.create({
+      apiVersion: ADDONS,
+      kind: 'ClusterResourceSetBinding',
+      metadata: { name: 'stuck', namespace: 'fleet-a' },
+      spec: {
+        clusterName: 'stuck',
+        bindings: [
+          {
+            clusterResourceSetName: 'cni',
+            resources: [
+              {
+                kind: 'ConfigMap',
+                name: 'calico',
+                applied: true,
+                hash: 'sha256:aa',
+                lastAppliedTime: new Date(Date.now() - 120_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+              },
+              {
+                kind: 'ConfigMap',
+                name: 'calico-crds',
+                applied: false,
+                lastAppliedTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+              },
+            ],
+          },
+          {
+            clusterResourceSetName: 'removed',
+            resources: [{ kind: 'ConfigMap', name: 'old', applied: true }],
+          },
+        ],
+      },
+    });
+    const body = squeeze(await (await f.request('/clusters/fleet-a/stuck')).text());
+    const addons = from(body, 'addons').split('</table>')[0]!;
+    assert.deepEqual(
+      [...addons.matchAll(/<tr data-set="([^"]+)">/g)].map((m) => m[1]),
+      ['cni', 'removed', 'storage'],
+      'the sets selecting the cluster and the one its binding still names; not the one for other clusters',
+    );
+    const row = (name: string) => addons.slice(addons.indexOf(`data-set="${name}"`)).split('</tr>')[0]!;
+    assert.match(row('cni'), /class="badge good" data-resource="ConfigMap\/calico" title="applied 2m ago"/);
+    assert.match(
+      row('cni'),
+      /class="badge bad" data-resource="ConfigMap\/calico-crds" title="failed \d+s ago"/,
+    );
+    assert.match(row('cni'), /<span class="reason">NotApplied<\/span>/);
+    assert.match(row('cni'), /Failed to apply ConfigMap calico-crds: &lt;b&gt;boom&lt;\/b&gt;/);
+    assert.match(
+      row('storage'),
+      /class="badge unknown" data-resource="ConfigMap\/csi" title="not applied yet"/,
+    );
+    assert.match(row('storage'), /not reported yet/);
+    assert.match(text(row('removed')), /removed deleted; its objects stay in the cluster/);
+
+    const empty = squeeze(await (await f.request('/clusters/fleet-a/prod-eu')).text());
+    assert.match(empty, /<p class="muted" id="addons">No ClusterResourceSet selects this cluster\.<\/p>/);
+  });
+
   it('machine: summary, what it is waiting for, its timeline and conditions; breadcrumbs to its cluster', async () => {
     const res = await f.request('/machines/fleet-a/stuck-md-0-bbbbb');
     assert.equal(res.status, 200);

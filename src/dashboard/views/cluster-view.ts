@@ -1,3 +1,4 @@
+import { type ClusterAddonSet, loadClusterAddons } from '../../clusterctl/describe/cluster-addons.js';
 import type { DescribeNode, NodeCondition } from '../../clusterctl/describe/describe-tree.js';
 import { buildClusterTree } from '../../clusterctl/describe/describe-tree.js';
 import { loadClusterObjects } from '../../clusterctl/describe/fetch.js';
@@ -11,6 +12,8 @@ export interface ClusterDetails {
   cluster: KubeObject;
   /** `capi describe cluster`'s tree, with every Machine on its own row (grouping off). */
   tree: DescribeNode;
+  /** The ClusterResourceSets that select the Cluster or applied something to it. */
+  addons: ClusterAddonSet[];
 }
 
 /**
@@ -24,11 +27,12 @@ export async function loadClusterDetails(
   signal?: AbortSignal,
 ): Promise<ClusterDetails> {
   const objects = await loadClusterObjects(reader, { namespace, name, ...(signal ? { signal } : {}) });
+  const addons = await loadClusterAddons(reader, objects.cluster, signal);
   // Grouping folds look-alike Machines into one row; here each must stay a row its link can point at.
-  return { cluster: objects.cluster, tree: buildClusterTree(objects, { grouping: false }) };
+  return { cluster: objects.cluster, tree: buildClusterTree(objects, { grouping: false }), addons };
 }
 
-/** The live part of a cluster's page: summary, object tree, and the Cluster's conditions. */
+/** The live part of a cluster's page: summary, object tree, add-ons, and the Cluster's conditions. */
 export function renderClusterDetails(details: ClusterDetails, now: Date): Html {
   const { cluster, tree } = details;
   const namespace = cluster.metadata.namespace ?? '';
@@ -82,8 +86,71 @@ export function renderClusterDetails(details: ClusterDetails, now: Date): Html {
     <ul class="tree" id="tree">
       ${treeNode(tree, namespace)}
     </ul>
+    <h2>Add-ons</h2>
+    ${addonsTable(details.addons, now)}
     <h2>Conditions</h2>
     ${conditionsTable(getConditions(cluster), now, 'cluster-conditions')}`;
+}
+
+/**
+ * The ClusterResourceSets of the cluster: each resource marked applied, failed or not tried yet (with when it
+ * was applied), and the set's ResourcesApplied with its reason and message when it is not True.
+ */
+function addonsTable(sets: readonly ClusterAddonSet[], now: Date): Html {
+  if (sets.length === 0)
+    return html`<p class="muted" id="addons">No ClusterResourceSet selects this cluster.</p>`;
+  return html`<table id="addons" class="conditions">
+    <thead>
+      <tr>
+        <th>ClusterResourceSet</th>
+        <th>Strategy</th>
+        <th>Resources</th>
+        <th>Applied</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${sets.map((set) => {
+        const c = set.resourcesApplied;
+        return html`<tr data-set="${set.name}">
+          <td>
+            ${set.name}
+            ${
+              set.deleted
+                ? html`<div class="muted">deleted; its objects stay in the cluster</div>`
+                : !set.selects
+                  ? html`<div class="muted">no longer selects this cluster</div>`
+                  : ''
+            }
+          </td>
+          <td>${set.strategy}</td>
+          <td>
+            ${set.resources.map((r) => {
+              const cls = r.applied === undefined ? 'unknown' : r.applied ? 'good' : 'bad';
+              const state =
+                r.applied === undefined
+                  ? 'not applied yet'
+                  : `${r.applied ? 'applied' : 'failed'} ${age(r.lastAppliedTime, now)} ago`;
+              return html`<span class="badge ${cls}" data-resource="${r.kind}/${r.name}" title="${state}"
+                >${r.kind}/${r.name}</span
+              > `;
+            })}
+          </td>
+          <td>
+            ${
+              c
+                ? html`<span class="badge ${statusClass(c.status)}">${c.status}</span> ${
+                      c.status !== 'True'
+                        ? html`<span class="reason">${c.reason ?? ''}</span>
+                            ${c.message ? html`<div class="message">${c.message}</div>` : ''}`
+                        : ''
+                    }`
+                : html`<span class="muted">not reported yet</span>`
+            }
+          </td>
+        </tr>`;
+      })}
+    </tbody>
+  </table>`;
 }
 
 function treeNode(node: DescribeNode, namespace: string): Html {
