@@ -1,6 +1,8 @@
 import type { CustomResourceDefinition } from '../core/api/openapi/crd.js';
 import { clusterResourceSetBindingCrd } from '../core/api/addons/v1beta2/cluster-resource-set-binding-types.js';
 import { clusterResourceSetCrd } from '../core/api/addons/v1beta2/cluster-resource-set-types.js';
+import { ipAddressClaimCrd } from '../core/api/ipam/v1beta2/ip-address-claim-types.js';
+import { ipAddressCrd } from '../core/api/ipam/v1beta2/ip-address-types.js';
 import { devClusterCrd } from '../providers/infrastructure-dev/api/dev-cluster-types.js';
 import { devClusterTemplateCrd } from '../providers/infrastructure-dev/api/dev-cluster-template-types.js';
 import { devMachineCrd } from '../providers/infrastructure-dev/api/dev-machine-types.js';
@@ -35,6 +37,8 @@ export function clusterApiCrds(): CustomResourceDefinition[] {
     kubeadmControlPlaneTemplateCrd(),
     clusterResourceSetCrd(),
     clusterResourceSetBindingCrd(),
+    ipAddressClaimCrd(),
+    ipAddressCrd(),
     devClusterCrd(),
     devClusterTemplateCrd(),
     devMachineCrd(),

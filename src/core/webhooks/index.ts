@@ -5,6 +5,8 @@ import { clusterClassWebhook } from './cluster-class-webhook.js';
 import { clusterResourceSetBindingWebhook } from './cluster-resource-set-binding-webhook.js';
 import { clusterResourceSetWebhook } from './cluster-resource-set-webhook.js';
 import { clusterWebhook } from './cluster-webhook.js';
+import { ipAddressClaimWebhook } from './ip-address-claim-webhook.js';
+import { ipAddressWebhook } from './ip-address-webhook.js';
 import { machineDeploymentWebhook } from './machine-deployment-webhook.js';
 import { machineDrainRuleWebhook } from './machine-drain-rule-webhook.js';
 import { machineHealthCheckWebhook } from './machine-health-check-webhook.js';
@@ -16,7 +18,10 @@ import { type CoreWebhookOptions, webhookContext } from './webhook-options.js';
 export { validateMachineDrainRuleSelectors } from './machine-drain-rule-webhook.js';
 export type { CoreWebhookOptions } from './webhook-options.js';
 
-/** One registration per core kind (cluster.x-k8s.io and addons.cluster.x-k8s.io) that upstream has a webhook for. */
+/**
+ * One registration per core kind (cluster.x-k8s.io, addons.cluster.x-k8s.io and ipam.cluster.x-k8s.io) that
+ * upstream has a webhook for.
+ */
 export function coreWebhooks(options: CoreWebhookOptions = {}): WebhookRegistration[] {
   const context = webhookContext(options);
   return [
@@ -30,5 +35,7 @@ export function coreWebhooks(options: CoreWebhookOptions = {}): WebhookRegistrat
     machineDrainRuleWebhook(context),
     clusterResourceSetWebhook(context),
     clusterResourceSetBindingWebhook(context),
+    ipAddressClaimWebhook(context),
+    ipAddressWebhook(context),
   ];
 }
