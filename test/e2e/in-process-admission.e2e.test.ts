@@ -25,10 +25,14 @@ const widgetWebhook: WebhookRegistration<Widget> = {
   },
   validator: {
     validateCreate(obj) {
-      const errors =
-        (obj.spec?.replicas ?? 0) > 5
+      const errors = [
+        ...((obj.spec?.replicas ?? 0) > 5
           ? [fieldError.invalid('spec.replicas', obj.spec?.replicas, 'must be at most 5')]
-          : [];
+          : []),
+        ...(obj.spec?.color === 'cyan'
+          ? [fieldError.invalid('spec.color', 'cyan', 'is not allowed here')]
+          : []),
+      ];
       denyIfInvalid('Widget', obj.metadata.name ?? '', errors);
     },
     validateUpdate(oldObj, newObj) {
@@ -64,6 +68,32 @@ describe('webhook registrations run in-process in the embedded API server', () =
   });
   after(async () => {
     await api?.stop();
+  });
+
+  it('answers what fails the schema with the schema 422 alone, without asking the webhook', async () => {
+    const err = await client
+      .create<Widget>({
+        ...WIDGET,
+        metadata: { name: 'negative', namespace: 'default' },
+        spec: { replicas: -1, color: 'cyan' },
+      })
+      .catch((e: unknown) => e);
+    assert.ok(err instanceof InvalidError, String(err));
+    const fields = err.causes.map((c) => c.field);
+    assert.ok(fields.includes('spec.replicas'), fields.join(', '));
+    assert.ok(
+      !fields.includes('spec.color'),
+      `the webhook (which refuses cyan) is not called: ${fields.join(', ')}`,
+    );
+    const webhookOnly = await client
+      .create<Widget>({
+        ...WIDGET,
+        metadata: { name: 'grey', namespace: 'default' },
+        spec: { color: 'cyan' },
+      })
+      .catch((e: unknown) => e);
+    assert.ok(webhookOnly instanceof InvalidError, String(webhookOnly));
+    assert.match(webhookOnly.message, /spec\.color: Invalid value: "cyan": is not allowed here/);
   });
 
   it('defaults on create and validates with 422 field causes', async () => {

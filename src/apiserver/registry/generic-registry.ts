@@ -868,7 +868,11 @@ export class GenericRegistry {
     errors.push(...(this.#opts.validateMeta?.(metaOf(obj), def, old ? metaOf(old) : undefined) ?? []));
     if (schema) errors.push(...schema.validate(obj, old));
     errors.push(...(def.strategy.validate?.(obj, old) ?? []));
+    // kube-apiserver answers a request that fails the schema or the kind's own validation with that 422; the
+    // validating admission (webhooks) sees only objects that passed it. A custom resource's schema is checked
+    // by the first plugin (the CRD controller's), so the plugins stop at the first that finds errors.
     for (const plugin of this.#opts.admission ?? []) {
+      if (errors.length > 0) break;
       const found = await plugin.validate?.({
         operation,
         def,
