@@ -3,6 +3,7 @@ import { clusterResourceSetBindingCrd } from '../core/api/addons/v1beta2/cluster
 import { clusterResourceSetCrd } from '../core/api/addons/v1beta2/cluster-resource-set-types.js';
 import { ipAddressClaimCrd } from '../core/api/ipam/v1beta2/ip-address-claim-types.js';
 import { ipAddressCrd } from '../core/api/ipam/v1beta2/ip-address-types.js';
+import { extensionConfigCrd } from '../core/api/runtime/v1beta2/extension-config-types.js';
 import { devClusterCrd } from '../providers/infrastructure-dev/api/dev-cluster-types.js';
 import { devClusterTemplateCrd } from '../providers/infrastructure-dev/api/dev-cluster-template-types.js';
 import { devMachineCrd } from '../providers/infrastructure-dev/api/dev-machine-types.js';
@@ -39,6 +40,7 @@ export function clusterApiCrds(): CustomResourceDefinition[] {
     clusterResourceSetBindingCrd(),
     ipAddressClaimCrd(),
     ipAddressCrd(),
+    extensionConfigCrd(),
     devClusterCrd(),
     devClusterTemplateCrd(),
     devMachineCrd(),

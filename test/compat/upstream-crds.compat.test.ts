@@ -11,7 +11,6 @@ const VERSION = 'v1beta2';
 
 /** Upstream CRDs we do not serve yet, with why. Shrinks to the out-of-scope ones as issue 5 lands. */
 const NOT_SERVED: Record<string, string> = {
-  'extensionconfigs.runtime.cluster.x-k8s.io': 'Runtime SDK is a later issue',
   'devmachinepools.infrastructure.cluster.x-k8s.io':
     'MachinePool support of the dev provider is a later issue',
   'devmachinepooltemplates.infrastructure.cluster.x-k8s.io':

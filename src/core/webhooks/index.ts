@@ -5,6 +5,7 @@ import { clusterClassWebhook } from './cluster-class-webhook.js';
 import { clusterResourceSetBindingWebhook } from './cluster-resource-set-binding-webhook.js';
 import { clusterResourceSetWebhook } from './cluster-resource-set-webhook.js';
 import { clusterWebhook } from './cluster-webhook.js';
+import { extensionConfigWebhook } from './extension-config-webhook.js';
 import { ipAddressClaimWebhook } from './ip-address-claim-webhook.js';
 import { ipAddressWebhook } from './ip-address-webhook.js';
 import { machineDeploymentWebhook } from './machine-deployment-webhook.js';
@@ -19,8 +20,8 @@ export { validateMachineDrainRuleSelectors } from './machine-drain-rule-webhook.
 export type { CoreWebhookOptions } from './webhook-options.js';
 
 /**
- * One registration per core kind (cluster.x-k8s.io, addons.cluster.x-k8s.io and ipam.cluster.x-k8s.io) that
- * upstream has a webhook for.
+ * One registration per core kind (cluster.x-k8s.io, addons.cluster.x-k8s.io, ipam.cluster.x-k8s.io and
+ * runtime.cluster.x-k8s.io) that upstream has a webhook for.
  */
 export function coreWebhooks(options: CoreWebhookOptions = {}): WebhookRegistration[] {
   const context = webhookContext(options);
@@ -37,5 +38,6 @@ export function coreWebhooks(options: CoreWebhookOptions = {}): WebhookRegistrat
     clusterResourceSetBindingWebhook(context),
     ipAddressClaimWebhook(context),
     ipAddressWebhook(context),
+    extensionConfigWebhook(context),
   ];
 }
