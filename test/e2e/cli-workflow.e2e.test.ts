@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
-import { ensureBuiltCli, npxCapi } from './helpers/capi-cli.js';
+import { ensureBuiltCli, generateKcpCluster, npxCapi } from './helpers/capi-cli.js';
 import { startCapiUp } from './helpers/capi-process.js';
 import { findKubectl, Kubectl } from './helpers/kubectl.js';
 
@@ -38,24 +38,8 @@ describe(
       });
       try {
         const k = await Kubectl.create(KUBECTL!, path.join(dataDir, 'kubeconfig'));
-        const generated = await npxCapi(
-          [
-            'generate',
-            'cluster',
-            'demo',
-            '--flavor',
-            'in-memory-kcp',
-            '--kubernetes-version',
-            'v1.34.0',
-            '--control-plane-machine-count',
-            '3',
-            '--worker-machine-count',
-            '2',
-          ],
-          { env },
-        );
-        assert.equal(generated.code, 0, generated.stderr);
-        const applied = await k.ok(['apply', '-f', await k.file('demo.yaml', generated.stdout)]);
+        const generated = await generateKcpCluster('demo', { controlPlane: 3, workers: 2 }, env);
+        const applied = await k.ok(['apply', '-f', await k.file('demo.yaml', generated)]);
         assert.match(applied, /cluster\.cluster\.x-k8s\.io\/demo created/);
         assert.match(
           applied,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ensureBuiltCli, npxCapi } from './helpers/capi-cli.js';
+import { ensureBuiltCli, generateKcpCluster, npxCapi } from './helpers/capi-cli.js';
 import { startCapiUp } from './helpers/capi-process.js';
 import { findKubectl, Kubectl } from './helpers/kubectl.js';
 
@@ -114,24 +114,8 @@ describe('ClusterResourceSet from upstream e2e-data on capi up', { skip }, () =>
       assert.match(appliedCrs, /^clusterresourceset\.addons\.cluster\.x-k8s\.io\/demo-crs-0 created$/m);
 
       // A workload cluster, selected by its label once it has one.
-      const generated = await npxCapi(
-        [
-          'generate',
-          'cluster',
-          'demo',
-          '--flavor',
-          'in-memory-kcp',
-          '--kubernetes-version',
-          'v1.34.0',
-          '--control-plane-machine-count',
-          '1',
-          '--worker-machine-count',
-          '1',
-        ],
-        { env },
-      );
-      assert.equal(generated.code, 0, generated.stderr);
-      const applied = await k.ok(['apply', '-f', await k.file('demo.yaml', generated.stdout)]);
+      const generated = await generateKcpCluster('demo', { controlPlane: 1, workers: 1 }, env);
+      const applied = await k.ok(['apply', '-f', await k.file('demo.yaml', generated)]);
       assert.match(applied, /cluster\.cluster\.x-k8s\.io\/demo created/);
       assert.match(
         await k.ok(['label', 'cluster', 'demo', 'cni=demo-crs-0']),

@@ -65,3 +65,32 @@ export function npxCapi(
     child.stdin.end(options.input ?? '');
   });
 }
+
+/**
+ * `npx capi generate cluster NAME --flavor in-memory-kcp --kubernetes-version v1.34.0` with the given Machine
+ * counts, as the README's quick start types it; returns the YAML (throws with the CLI's stderr on failure).
+ */
+export async function generateKcpCluster(
+  name: string,
+  counts: { controlPlane: number; workers: number },
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  const run = await npxCapi(
+    [
+      'generate',
+      'cluster',
+      name,
+      '--flavor',
+      'in-memory-kcp',
+      '--kubernetes-version',
+      'v1.34.0',
+      '--control-plane-machine-count',
+      String(counts.controlPlane),
+      '--worker-machine-count',
+      String(counts.workers),
+    ],
+    { env },
+  );
+  if (run.code !== 0) throw new Error(`capi generate cluster ${name} exited ${run.code}:\n${run.stderr}`);
+  return run.stdout;
+}
