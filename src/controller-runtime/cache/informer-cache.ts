@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { type KubeObject, keyString, type ObjectKey, type TypeRef } from '../api/object.js';
 import type { LabelSelectorInput, ListOptions, ObjectList, Reader, Watcher } from '../client/client.js';
@@ -92,8 +93,19 @@ export class InformerCache implements Reader {
 
   /** Resolves true when every informer has listed once; false if `signal` aborted first. */
   async waitForCacheSync(signal?: AbortSignal): Promise<boolean> {
-    const results = await Promise.all([...this.#informers.values()].map((i) => i.waitForSync(signal)));
-    return results.every(Boolean);
+    // One listener on the caller's signal however many kinds there are; the informers share a signal of ours.
+    const waiting = new AbortController();
+    setMaxListeners(0, waiting.signal);
+    const abort = (): void => waiting.abort();
+    if (signal?.aborted) waiting.abort();
+    else signal?.addEventListener('abort', abort, { once: true });
+    try {
+      const informers = [...this.#informers.values()];
+      const results = await Promise.all(informers.map((i) => i.waitForSync(waiting.signal)));
+      return results.every(Boolean);
+    } finally {
+      signal?.removeEventListener('abort', abort);
+    }
   }
 
   /** Whether every informer created so far has listed once (the manager's readiness check). */

@@ -117,10 +117,7 @@ export class Controller {
     }
     this.#log.info('starting controller');
     const timeout = AbortSignal.timeout(this.#options.cacheSyncTimeoutMs ?? 120_000);
-    const syncSignal = AbortSignal.any([signal, timeout]);
-    // One listener per informer of the cache: a dozen kinds is expected, not a leak.
-    setMaxListeners(0, syncSignal);
-    const synced = await cache.waitForCacheSync(syncSignal);
+    const synced = await cache.waitForCacheSync(AbortSignal.any([signal, timeout]));
     if (!synced) {
       this.#stopWatching();
       this.queue.shutdown();
