@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import type { StoreAdapter } from '../../src/apiserver/embedded/store-adapter.js';
@@ -279,6 +280,17 @@ describe('Informer against the embedded API server', () => {
       abort.abort();
       await running;
     }
+  });
+  it('waits for the sync of any number of kinds with one listener on the caller signal', async () => {
+    const cache = new InformerCache({ client: api.newClient() });
+    // Twelve kinds, none started: the wait stays pending until the signal aborts.
+    for (let i = 0; i < 12; i++) cache.getInformer({ apiVersion: `k${i}.example.com/v1`, kind: 'Thing' });
+    const caller = new AbortController();
+    const waiting = cache.waitForCacheSync(caller.signal);
+    assert.equal(getEventListeners(caller.signal, 'abort').length, 1);
+    caller.abort();
+    assert.equal(await waiting, false);
+    assert.equal(getEventListeners(caller.signal, 'abort').length, 0);
   });
   it('fails a read of a kind the server does not serve instead of hanging', async () => {
     const abort = new AbortController();
