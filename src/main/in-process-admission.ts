@@ -1,8 +1,8 @@
-import { StatusError } from '../apiserver/errors/status-error.js';
+import { StatusError, statusErrors } from '../apiserver/errors/status-error.js';
 import type { AdmissionContext, AdmissionPlugin } from '../apiserver/registry/ports.js';
-import type { FieldError as ServerFieldError } from '../apiserver/errors/field-error.js';
 import type { KubeObject } from '../controller-runtime/api/object.js';
 import { isAdmissionDenied } from '../controller-runtime/webhook/field-errors.js';
+import { webhookName } from '../controller-runtime/webhook/webhook-configurations.js';
 import type {
   AdmissionRequestInfo,
   AdmissionWarnings,
@@ -23,9 +23,10 @@ function requestInfo(ctx: AdmissionContext): AdmissionRequestInfo {
 
 /**
  * Runs webhook registrations inside the embedded API server, where a real cluster would call them over
- * HTTPS: the defaulter after schema defaulting, the validator beside schema validation. A denial becomes the
- * same 422 `Invalid` (with field causes) or 403 `Forbidden` a webhook answer would produce. Like upstream's
- * webhooks, they see the main resource only, not the status subresource.
+ * HTTPS: the defaulter after schema defaulting, the validator after schema validation passed. A denial becomes
+ * what kube-apiserver makes of a webhook's answer: its 422 `Invalid` (with field causes) or 403 `Forbidden`,
+ * the message prefixed with `admission webhook "<name>" denied the request: `. Like upstream's webhooks, they
+ * see the main resource only, not the status subresource.
  */
 export function inProcessAdmission(registrations: WebhookRegistration[]): AdmissionPlugin {
   const byKind = new Map<string, WebhookRegistration>();
@@ -44,12 +45,13 @@ export function inProcessAdmission(registrations: WebhookRegistration[]): Admiss
       try {
         await registration.defaulter.default(ctx.object as KubeObject, requestInfo(ctx));
       } catch (err) {
-        throw asStatus(err, ctx);
+        throw asStatus(err, ctx, webhookName('mutate', registration.type));
       }
     },
     validate: async (ctx) => {
-      const validator = find(ctx)?.validator;
-      if (!validator) return [];
+      const registration = find(ctx);
+      const validator = registration?.validator;
+      if (!registration || !validator) return [];
       const info = requestInfo(ctx);
       try {
         let warnings: AdmissionWarnings;
@@ -67,27 +69,42 @@ export function inProcessAdmission(registrations: WebhookRegistration[]): Admiss
         // kubectl prints these as "Warning: ..." lines, as it does for a webhook's warnings.
         for (const w of warnings ?? []) ctx.warnings?.push(w);
       } catch (err) {
-        if (isAdmissionDenied(err) && err.reason === 'Invalid' && err.causes.length > 0) {
-          return err.causes.map((c): ServerFieldError => ({
-            type: c.type,
-            field: c.field,
-            detail: c.detail,
-          }));
-        }
-        throw asStatus(err, ctx);
+        throw asStatus(err, ctx, webhookName('validate', registration.type));
       }
       return [];
     },
   };
 }
 
-function asStatus(err: unknown, ctx: AdmissionContext): unknown {
+/**
+ * A denial as kube-apiserver returns a webhook's: an `Invalid` with causes as apimachinery's NewInvalid builds
+ * it, anything else with the webhook's own code, reason and causes; the message says which webhook denied.
+ */
+function asStatus(err: unknown, ctx: AdmissionContext, webhook: string): unknown {
   if (!isAdmissionDenied(err)) return err;
   const name = (ctx.object ?? ctx.oldObject)?.metadata?.name ?? '';
-  return new StatusError(err.code, err.reason, err.message, {
-    name,
-    group: ctx.def.group,
-    kind: ctx.def.kind,
-    causes: err.causes.map((c) => ({ reason: c.type, field: c.field, message: `${c.field}: ${c.detail}` })),
-  });
+  const status =
+    err.reason === 'Invalid' && err.causes.length > 0
+      ? statusErrors.invalid(
+          ctx.def.group,
+          ctx.def.kind,
+          name,
+          err.causes.map((c) => ({ type: c.type, field: c.field, detail: c.detail })),
+        ).status
+      : new StatusError(err.code, err.reason, err.message, {
+          name,
+          group: ctx.def.group,
+          kind: ctx.def.kind,
+          causes: err.causes.map((c) => ({
+            reason: c.type,
+            field: c.field,
+            message: `${c.field}: ${c.detail}`,
+          })),
+        }).status;
+  return new StatusError(
+    status.code,
+    status.reason,
+    `admission webhook "${webhook}" denied the request: ${status.message}`,
+    status.details,
+  );
 }

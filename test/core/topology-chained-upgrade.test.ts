@@ -155,7 +155,8 @@ describe('topology: a chained upgrade through ClusterClass spec.kubernetesVersio
     );
     assert.equal(
       message,
-      `Cluster.cluster.x-k8s.io "${chained.name}" is invalid: spec.topology.version: Invalid value: "v1.34.2": ` +
+      'admission webhook "validation.cluster.cluster.x-k8s.io" denied the request: ' +
+        `Cluster.cluster.x-k8s.io "${chained.name}" is invalid: spec.topology.version: Invalid value: "v1.34.2": ` +
         'version must match one of the versions defined in the ClusterClass',
     );
     const cluster = (await getObj(h, CLUSTER, chained.ns, chained.name))!;
@@ -382,7 +383,8 @@ describe('topology: a chained upgrade through ClusterClass spec.kubernetesVersio
     const message = await refusedOnTopologyVersion(setTopologyVersion(h, ns, name, TO));
     assert.equal(
       message,
-      `Cluster.cluster.x-k8s.io "${name}" is invalid: spec.topology.version: Invalid value: "${TO}": ` +
+      'admission webhook "validation.cluster.cluster.x-k8s.io" denied the request: ' +
+        `Cluster.cluster.x-k8s.io "${name}" is invalid: spec.topology.version: Invalid value: "${TO}": ` +
         'version cannot be increased from "1.32.4" to "1.34.1"',
     );
     const cluster = (await getObj(h, CLUSTER, ns, name))!;

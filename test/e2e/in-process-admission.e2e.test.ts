@@ -113,6 +113,11 @@ describe('webhook registrations run in-process in the embedded API server', () =
       ['spec.replicas'],
     );
     assert.match(err.message, /spec\.replicas: Invalid value: 9: must be at most 5/);
+    // As kube-apiserver words a webhook's denial: which webhook said no, then what it said.
+    assert.match(
+      err.message,
+      /^admission webhook "validation\.widget\.test\.example\.com" denied the request: Widget\.test\.example\.com "big" is invalid: /,
+    );
   });
 
   it('checks updates against the old object, but not status writes', async () => {

@@ -38,6 +38,12 @@ export interface WebhookConfiguration {
   webhooks: WebhookEntry[];
 }
 
+/** A webhook's name in its configuration, as upstream names them: `default.<kind>.<group>`, `validation.<kind>.<group>`. */
+export function webhookName(kind: 'mutate' | 'validate', type: { apiVersion: string; kind: string }): string {
+  const { group } = parseApiVersion(type.apiVersion);
+  return `${kind === 'mutate' ? 'default' : 'validation'}.${type.kind.toLowerCase()}.${group}`;
+}
+
 /**
  * The Mutating- and ValidatingWebhookConfiguration that point a kube-apiserver at our webhook server, named
  * and shaped as upstream's (`default.<kind>.<group>`, `validation.<kind>.<group>`, sideEffects None, v1
@@ -55,7 +61,7 @@ export function webhookConfigurations(
     const operations = ['CREATE', 'UPDATE'];
     if (kind === 'validate' && r.validator?.validateDelete) operations.push('DELETE');
     return {
-      name: `${kind === 'mutate' ? 'default' : 'validation'}.${r.type.kind.toLowerCase()}.${group}`,
+      name: webhookName(kind, r.type),
       clientConfig: {
         ...(target.service ? { service: { ...target.service, path } } : {}),
         ...(target.url ? { url: `${target.url.replace(/\/$/, '')}${path}` } : {}),
