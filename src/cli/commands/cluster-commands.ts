@@ -17,6 +17,7 @@ import {
 interface DescribeFlags extends ConnectionFlags {
   showConditions?: string;
   showMachinesets?: boolean;
+  showResourcesets?: boolean;
   echo?: boolean;
   grouping: boolean;
   color?: boolean;
@@ -44,6 +45,7 @@ export function addDescribeCommands(program: Command, io: CliIo): void {
         'list the conditions of: all, or kinds (and Kind/name) separated by commas',
       )
       .option('--show-machinesets', 'show the MachineSets between MachineDeployments and their Machines')
+      .option('--show-resourcesets', 'show the ClusterResourceSets applied to the cluster')
       .option('--echo', 'show conditions that only repeat their parent')
       .option('--grouping <bool>', 'group Machines in the same state into one line', parseBool, true)
       .option('-c, --color', 'colour the output even when it is not a terminal')
@@ -59,6 +61,7 @@ export function addDescribeCommands(program: Command, io: CliIo): void {
       grouping: flags.grouping,
       ...(flags.showConditions !== undefined ? { showConditions: flags.showConditions } : {}),
       ...(flags.showMachinesets ? { showMachineSets: true } : {}),
+      ...(flags.showResourcesets ? { showResourceSets: true } : {}),
       ...(flags.echo ? { echo: true } : {}),
     };
     const text = await withManagementPlane(io, flags, async (plane, namespace) =>

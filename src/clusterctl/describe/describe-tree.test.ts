@@ -55,6 +55,36 @@ describe('describe cluster tree', () => {
     assert.match(out, /\n {6}└─Machine\/demo-md-0-x7k2p-lz5dd, v1\.31\.0 /);
   });
 
+  it("lists the ClusterResourceSets of the Cluster's binding under their own heading with --show-resourcesets", () => {
+    const binding = {
+      apiVersion: 'addons.cluster.x-k8s.io/v1beta2',
+      kind: 'ClusterResourceSetBinding',
+      metadata: { name: 'demo', namespace: 'default' },
+      spec: {
+        clusterName: 'demo',
+        bindings: [{ clusterResourceSetName: 'cni' }, { clusterResourceSetName: 'csi', resources: [] }],
+      },
+    };
+    const objects = { ...healthyCluster(), resourceSetBinding: binding };
+    assert.doesNotMatch(render(buildClusterTree(objects)), /ClusterResourceSet/, 'only when asked');
+    const out = render(buildClusterTree(objects, { showResourceSets: true }));
+    const lines = out.split('\n').map((l) => l.trimEnd());
+    const at = lines.findIndex((l) => l.startsWith('├─ClusterResourceSets'));
+    assert.ok(at > 0, out);
+    assert.match(
+      lines[at - 1]!,
+      /^├─ClusterInfrastructure - DevCluster\/demo /,
+      'right after the infrastructure',
+    );
+    assert.equal(lines[at + 1], '│ ├─ClusterResourceSet/cni');
+    assert.equal(lines[at + 2], '│ └─ClusterResourceSet/csi');
+    assert.match(lines[at + 3]!, /^├─ControlPlane - /);
+    assert.doesNotMatch(
+      render(buildClusterTree(healthyCluster(), { showResourceSets: true })),
+      /ClusterResourceSets/,
+    );
+  });
+
   it('keeps a stuck Machine on its own line with its reason and multi-line message', () => {
     const objects = healthyCluster(({ machines }) => {
       machines[4]!.machine.status = { conditions: stuckMachineConditions() };

@@ -22,6 +22,8 @@ export interface ClusterObjects {
   referenced?: readonly KubeObject[];
   /** Why a reference could not be read (no CRD for its kind, not found, forbidden), shown on its missing row. */
   unresolved?: readonly UnresolvedReference[];
+  /** The Cluster's ClusterResourceSetBinding, if it has one. */
+  resourceSetBinding?: KubeObject;
 }
 
 export interface UnresolvedReference {
@@ -37,6 +39,8 @@ export interface BuildTreeOptions {
   showConditions?: string;
   /** Show MachineSets between MachineDeployments and their Machines. */
   showMachineSets?: boolean;
+  /** Show the ClusterResourceSets the Cluster's binding names, under a `ClusterResourceSets` heading. */
+  showResourceSets?: boolean;
   /** Show infrastructure machines and bootstrap configs even when they only repeat their Machine's state. */
   echo?: boolean;
   /** Fold sibling Machines in the same state into one `N Machines...` row (default true). */
@@ -147,6 +151,8 @@ class TreeBuilder {
 
     const infraRef = contractRef(spec['infrastructureRef']);
     if (infraRef) root.children.push(this.#refNode(infraRef, 'ClusterInfrastructure'));
+    const binding = this.#objects.resourceSetBinding;
+    if (this.#options.showResourceSets && binding) root.children.push(resourceSetsNode(binding));
 
     const machines = this.#objects.machines ?? [];
     const cpRef = contractRef(spec['controlPlaneRef']);
@@ -549,3 +555,25 @@ function record(value: unknown): Record<string, unknown> {
 const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined;
 const num = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+
+/**
+ * The sets a ClusterResourceSetBinding names, as clusterctl shows them: references under a
+ * `ClusterResourceSets` heading, without state of their own (a set's ResourcesApplied covers every cluster it
+ * selects, so it says nothing about this one).
+ */
+function resourceSetsNode(binding: KubeObject): DescribeNode {
+  const group = virtualNode('ClusterResourceSetGroup', 'ClusterResourceSets');
+  const bindings = record(binding['spec'])['bindings'];
+  for (const entry of Array.isArray(bindings) ? bindings : []) {
+    const name = record(entry)['clusterResourceSetName'];
+    if (typeof name !== 'string' || name === '') continue;
+    group.children.push({
+      type: 'object',
+      kind: 'ClusterResourceSet',
+      name,
+      displayName: `ClusterResourceSet/${name}`,
+      children: [],
+    });
+  }
+  return group;
+}

@@ -6,6 +6,7 @@ import {
   isNotFound,
   isNotFoundOrNoKind,
 } from '../../controller-runtime/client/errors.js';
+import { API_VERSION as ADDONS_API_VERSION } from '../../core/api/addons/v1beta2/group.js';
 import { API_VERSION } from '../../core/api/v1beta2/group.js';
 import { Label } from '../../core/api/v1beta2/well-known.js';
 import {
@@ -17,6 +18,7 @@ import { ClusterNotFoundError } from '../errors.js';
 import { contractRef, refKey, type ClusterObjects, type UnresolvedReference } from './describe-tree.js';
 
 const type = (kind: string): TypeRef => ({ apiVersion: API_VERSION, kind });
+const RESOURCE_SET_BINDING: TypeRef = { apiVersion: ADDONS_API_VERSION, kind: 'ClusterResourceSetBinding' };
 
 export interface LoadClusterObjectsOptions {
   namespace: string;
@@ -27,7 +29,8 @@ export interface LoadClusterObjectsOptions {
 /**
  * Reads what `describe cluster` shows: the Cluster (or `ClusterNotFoundError`), its Machines, MachineSets,
  * MachineDeployments and MachinePools (by the `cluster.x-k8s.io/cluster-name` label), and every object they
- * reference, at the version the referenced kind's CRD declares for the contract. A reference that cannot be
+ * reference, at the version the referenced kind's CRD declares for the contract, and its
+ * ClusterResourceSetBinding. A reference that cannot be
  * read (kind not installed, object gone, not allowed) is reported in `unresolved`, not thrown.
  */
 export async function loadClusterObjects(
@@ -103,7 +106,24 @@ export async function loadClusterObjects(
     }),
   );
 
-  return { cluster, machines, machineSets, machineDeployments, machinePools, referenced, unresolved };
+  // The Cluster's ClusterResourceSetBinding (named after it), for `--show-resourcesets`.
+  let resourceSetBinding: KubeObject | undefined;
+  try {
+    resourceSetBinding = await client.get(RESOURCE_SET_BINDING, { namespace, name }, signal);
+  } catch (err) {
+    if (!isNotFoundOrNoKind(err)) throw err;
+  }
+
+  return {
+    cluster,
+    machines,
+    machineSets,
+    machineDeployments,
+    machinePools,
+    referenced,
+    unresolved,
+    ...(resourceSetBinding ? { resourceSetBinding } : {}),
+  };
 }
 
 /** The objects `refs` (all of one kind) name, listed at the version the kind's CRD declares for the contract. */
