@@ -1,14 +1,13 @@
 import type { KubeObject, TypeRef } from '../../controller-runtime/api/object.js';
 import type { Reader } from '../../controller-runtime/client/client.js';
-import { isNotFound, isNoKindMatch } from '../../controller-runtime/client/errors.js';
+import { isNoKindMatch } from '../../controller-runtime/client/errors.js';
 import { getCondition } from '../../controller-runtime/conditions/condition.js';
 import type { ClusterResourceSetBinding } from '../../core/api/addons/v1beta2/cluster-resource-set-binding-types.js';
 import type { ClusterResourceSet } from '../../core/api/addons/v1beta2/cluster-resource-set-types.js';
 import { API_VERSION as ADDONS_API_VERSION } from '../../core/api/addons/v1beta2/group.js';
-import { isSelectorError, labelSelectorAsSelector } from '../../core/webhooks/util/label-selector.js';
+import { setSelectsCluster } from '../../core/reconcilers/cluster-resource-set/selection.js';
 
 const SetType: TypeRef = { apiVersion: ADDONS_API_VERSION, kind: 'ClusterResourceSet' };
-const BindingType: TypeRef = { apiVersion: ADDONS_API_VERSION, kind: 'ClusterResourceSetBinding' };
 
 /** One resource of a set, as the Cluster's binding records it. */
 export interface ClusterAddonResource {
@@ -37,33 +36,31 @@ type Binding = KubeObject & ClusterResourceSetBinding;
 
 /**
  * The ClusterResourceSets that select a Cluster or applied something to it, each resource with what the
- * Cluster's ClusterResourceSetBinding says of it, in name order. Empty when the addons kinds are not served.
+ * Cluster's ClusterResourceSetBinding (`loadClusterObjects` reads it) says of it, in name order. Empty when the
+ * addons kinds are not served.
  */
 export async function loadClusterAddons(
   reader: Reader,
   cluster: KubeObject,
+  binding: KubeObject | undefined,
   signal?: AbortSignal,
 ): Promise<ClusterAddonSet[]> {
-  const namespace = cluster.metadata.namespace;
-  const name = cluster.metadata.name ?? '';
   let sets: Set[];
-  let binding: Binding | undefined;
   try {
-    sets = (await reader.list<Set>(SetType, { namespace, ...(signal ? { signal } : {}) })).items;
-    binding = await reader.get<Binding>(BindingType, { namespace, name }, signal ? { signal } : {});
+    const list = await reader.list<Set>(SetType, {
+      namespace: cluster.metadata.namespace,
+      ...(signal ? { signal } : {}),
+    });
+    sets = list.items;
   } catch (err) {
     if (isNoKindMatch(err)) return [];
-    if (!isNotFound(err)) throw err;
+    throw err;
   }
-  const entries = new Map((binding?.spec.bindings ?? []).map((b) => [b.clusterResourceSetName, b]));
+  const bound = (binding as Binding | undefined)?.spec?.bindings ?? [];
+  const entries = new Map(bound.map((b) => [b.clusterResourceSetName, b]));
   const out: ClusterAddonSet[] = [];
-  for (const set of sets!) {
-    const selector = labelSelectorAsSelector(set.spec?.clusterSelector);
-    const selects =
-      !isSelectorError(selector) &&
-      !selector.empty &&
-      !cluster.metadata.deletionTimestamp &&
-      selector.matches(cluster.metadata.labels);
+  for (const set of sets) {
+    const selects = setSelectsCluster(set, cluster);
     const setName = set.metadata.name ?? '';
     const entry = entries.get(setName);
     if (!selects && !entry) continue;

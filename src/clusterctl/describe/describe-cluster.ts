@@ -24,6 +24,7 @@ export async function describeClusterTree(
     namespace: options.namespace,
     name: options.name,
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.showResourceSets ? { resourceSetBinding: true } : {}),
   });
   return buildClusterTree(objects, options);
 }

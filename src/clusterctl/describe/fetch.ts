@@ -24,12 +24,14 @@ export interface LoadClusterObjectsOptions {
   namespace: string;
   name: string;
   signal?: AbortSignal;
+  /** Also read the Cluster's ClusterResourceSetBinding (`--show-resourcesets`, the dashboard's add-ons). */
+  resourceSetBinding?: boolean;
 }
 
 /**
  * Reads what `describe cluster` shows: the Cluster (or `ClusterNotFoundError`), its Machines, MachineSets,
  * MachineDeployments and MachinePools (by the `cluster.x-k8s.io/cluster-name` label), and every object they
- * reference, at the version the referenced kind's CRD declares for the contract, and its
+ * reference, at the version the referenced kind's CRD declares for the contract, and (when asked) its
  * ClusterResourceSetBinding. A reference that cannot be
  * read (kind not installed, object gone, not allowed) is reported in `unresolved`, not thrown.
  */
@@ -106,12 +108,14 @@ export async function loadClusterObjects(
     }),
   );
 
-  // The Cluster's ClusterResourceSetBinding (named after it), for `--show-resourcesets`.
+  // The Cluster's ClusterResourceSetBinding (named after it), when asked for.
   let resourceSetBinding: KubeObject | undefined;
-  try {
-    resourceSetBinding = await client.get(RESOURCE_SET_BINDING, { namespace, name }, signal);
-  } catch (err) {
-    if (!isNotFoundOrNoKind(err)) throw err;
+  if (options.resourceSetBinding) {
+    try {
+      resourceSetBinding = await client.get(RESOURCE_SET_BINDING, { namespace, name }, signal);
+    } catch (err) {
+      if (!isNotFoundOrNoKind(err)) throw err;
+    }
   }
 
   return {

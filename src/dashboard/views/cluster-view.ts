@@ -26,8 +26,13 @@ export async function loadClusterDetails(
   name: string,
   signal?: AbortSignal,
 ): Promise<ClusterDetails> {
-  const objects = await loadClusterObjects(reader, { namespace, name, ...(signal ? { signal } : {}) });
-  const addons = await loadClusterAddons(reader, objects.cluster, signal);
+  const objects = await loadClusterObjects(reader, {
+    namespace,
+    name,
+    resourceSetBinding: true,
+    ...(signal ? { signal } : {}),
+  });
+  const addons = await loadClusterAddons(reader, objects.cluster, objects.resourceSetBinding, signal);
   // Grouping folds look-alike Machines into one row; here each must stay a row its link can point at.
   return { cluster: objects.cluster, tree: buildClusterTree(objects, { grouping: false }), addons };
 }

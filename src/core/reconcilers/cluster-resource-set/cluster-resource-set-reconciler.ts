@@ -31,6 +31,7 @@ import {
   ClusterResourceSetStrategy,
 } from '../../api/addons/v1beta2/well-known.js';
 import type { Cluster } from '../../api/v1beta2/cluster-types.js';
+import { errorText } from '../../cluster-cache/cluster-connection.js';
 import { isClusterNotConnected } from '../../cluster-cache/errors.js';
 import { isPaused, setPausedCondition } from '../../contract/paused.js';
 import { isSelectorError, labelSelectorAsSelector } from '../../webhooks/util/label-selector.js';
@@ -38,6 +39,7 @@ import type { Stored } from '../cluster/cluster-scope.js';
 import { ClusterType } from '../cluster/cluster-reconciler.js';
 import type { ClusterRef } from '../machine/workload-access.js';
 import { bindingEntry, removeBindingEntry, resourceEntry, setResourceEntry } from './binding.js';
+import { setSelectsCluster } from './selection.js';
 import {
   contentHash,
   manifestObjects,
@@ -92,7 +94,16 @@ interface Failure {
 }
 
 const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** A resource's manifests, parsed once per reconcile for every cluster: objects and hash, or why not. */
+type Content = { hash: string; objects: KubeObject[] } | ResourceContentError;
+
+/** The set's resources, read (and owned by the set) once per reconcile; `blocked` stops every cluster. */
+interface ReadResources {
+  contents: (Content | undefined)[];
+  failures: Failure[];
+  blocked: boolean;
+}
 
 /**
  * ClusterResourceSet (upstream `internal/controllers/clusterresourceset`): applies the manifests held in the
@@ -156,9 +167,14 @@ export class ClusterResourceSetReconciler implements Reconciler {
       ]);
       throw err;
     }
-    const failures: Failure[] = [];
-    for (const cluster of clusters) failures.push(...(await this.#applyTo(crs, cluster, log)));
-    if (clusters.length > 0) this.#setApplied(crs, failures);
+    if (clusters.length === 0) return undefined;
+    // The resources first, each given the set as an owner (so they move with it), before any cluster is even
+    // reachable, as upstream; a missing one is skipped (its creation brings the set back), anything else stops.
+    const read = await this.#readResources(crs);
+    const failures = [...read.failures];
+    if (!read.blocked)
+      for (const cluster of clusters) failures.push(...(await this.#applyTo(crs, cluster, read, log)));
+    this.#setApplied(crs, failures);
     // The error backoff for what may pass by itself; the condition already names every failure.
     const retried = failures.find((f) => f.retry === 'backoff');
     if (retried) throw retried.error instanceof Error ? retried.error : new Error(retried.message);
@@ -197,32 +213,40 @@ export class ClusterResourceSetReconciler implements Reconciler {
       namespace: crs.metadata.namespace,
     });
     return list.items
-      .filter((c) => !c.metadata.deletionTimestamp && selector.matches(c.metadata.labels))
+      .filter((c) => setSelectsCluster(crs, c))
       .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
   }
 
+  /** Reads every resource of the set and parses its manifests. */
+  async #readResources(crs: Crs): Promise<ReadResources> {
+    const out: ReadResources = { contents: [], failures: [], blocked: false };
+    for (const ref of crs.spec.resources) {
+      const read = await this.#readResource(crs, ref, crs.metadata.namespace ?? '');
+      if ('failure' in read) {
+        out.failures.push(read.failure);
+        if (!read.missing) out.blocked = true;
+        out.contents.push(undefined);
+        continue;
+      }
+      try {
+        const parts = normalizedData(read.resource);
+        out.contents.push({
+          hash: contentHash(parts),
+          objects: manifestObjects(parts, `${ref.kind} ${ref.name}`),
+        });
+      } catch (err) {
+        if (!(err instanceof ResourceContentError)) throw err;
+        out.contents.push(err);
+      }
+    }
+    return out;
+  }
+
   /** Applies the set to one cluster; returns what went wrong (nothing when all is applied). */
-  async #applyTo(crs: Crs, cluster: Stored<Cluster>, log: Logger): Promise<Failure[]> {
+  async #applyTo(crs: Crs, cluster: Stored<Cluster>, read: ReadResources, log: Logger): Promise<Failure[]> {
     const clusterName = cluster.metadata.name ?? '';
     const namespace = cluster.metadata.namespace ?? '';
     const failures: Failure[] = [];
-    // The resources first, each given the set as an owner (so they move with it), before the cluster is even
-    // reachable, as upstream.
-    const resources: (Resource | undefined)[] = [];
-    let blocked = false;
-    for (const ref of crs.spec.resources) {
-      const read = await this.#readResource(crs, ref, namespace);
-      if ('failure' in read) {
-        failures.push(read.failure);
-        // A missing resource is skipped (its creation brings the set back); anything else stops this cluster.
-        if (!read.missing) blocked = true;
-        resources.push(undefined);
-        continue;
-      }
-      resources.push(read.resource);
-    }
-    if (blocked) return failures;
-
     let binding: Binding;
     try {
       binding = await this.#bindingFor(crs, cluster);
@@ -242,9 +266,9 @@ export class ClusterResourceSetReconciler implements Reconciler {
       await remote.get(ServiceType, { namespace: 'default', name: 'kubernetes' });
       const strategy = crs.spec.strategy ?? ClusterResourceSetStrategy.ApplyOnce;
       for (const [i, ref] of crs.spec.resources.entries()) {
-        const resource = resources[i];
-        if (!resource) continue;
-        const failure = await this.#applyResource({ ref, resource, entry, strategy, remote, log });
+        const content = read.contents[i];
+        if (!content) continue;
+        const failure = await this.#applyResource({ ref, content, entry, strategy, remote, log });
         if (failure) failures.push({ ...failure, message: `Cluster ${clusterName}: ${failure.message}` });
       }
     } catch (err) {
@@ -375,26 +399,20 @@ export class ClusterResourceSetReconciler implements Reconciler {
   /** Applies one resource when its strategy says so, and records the outcome in the binding entry. */
   async #applyResource(input: {
     ref: ResourceRef;
-    resource: Resource;
+    content: Content;
     entry: ReturnType<typeof bindingEntry>;
     strategy: string;
     remote: Client;
     log: Logger;
   }): Promise<Failure | undefined> {
-    const { ref, resource, entry, strategy, remote, log } = input;
+    const { ref, content, entry, strategy, remote, log } = input;
     const recorded = resourceEntry(entry, ref);
     const now = rfc3339(this.#now());
-    let objects: KubeObject[];
-    let hash: string;
-    try {
-      const parts = normalizedData(resource);
-      hash = contentHash(parts);
-      objects = manifestObjects(parts, `${ref.kind} ${ref.name}`);
-    } catch (err) {
-      if (!(err instanceof ResourceContentError)) throw err;
+    if (content instanceof ResourceContentError) {
       setResourceEntry(entry, { kind: ref.kind, name: ref.name, applied: false, lastAppliedTime: now });
-      return { reason: Reason.NotApplied, message: err.message };
+      return { reason: Reason.NotApplied, message: content.message };
     }
+    const { hash, objects } = content;
     const needsApply =
       strategy === ClusterResourceSetStrategy.Reconcile
         ? !recorded?.applied || recorded.hash !== hash

@@ -5,7 +5,6 @@ import type { Controller } from '../../../controller-runtime/controller/controll
 import type { Manager } from '../../../controller-runtime/manager/manager.js';
 import type { ClusterResourceSet } from '../../api/addons/v1beta2/cluster-resource-set-types.js';
 import type { Cluster } from '../../api/v1beta2/cluster-types.js';
-import { isSelectorError, labelSelectorAsSelector } from '../../webhooks/util/label-selector.js';
 import type { Stored } from '../cluster/cluster-scope.js';
 import { ClusterType } from '../cluster/cluster-reconciler.js';
 import type { ClusterRef } from '../machine/workload-access.js';
@@ -18,6 +17,7 @@ import {
   type ResourceSetWorkloadAccess,
   SecretType,
 } from './cluster-resource-set-reconciler.js';
+import { setSelectsCluster } from './selection.js';
 
 export interface ClusterResourceSetControllerOptions {
   workload: ResourceSetWorkloadAccess & {
@@ -56,13 +56,9 @@ export function setupClusterResourceSetControllers(
   const setsStore = () => manager.cache.getInformer<Stored<ClusterResourceSet>>(ClusterResourceSetType).store;
   const setsSelecting = (cluster: Pick<Stored<Cluster>, 'metadata'>): Request[] => {
     const out: Request[] = [];
-    for (const crs of setsStore().values()) {
-      if (crs.metadata.namespace !== cluster.metadata.namespace) continue;
-      const selector = labelSelectorAsSelector(crs.spec?.clusterSelector);
-      // A set whose selector is empty (or invalid) selects nothing; it says so when reconciled itself.
-      if (isSelectorError(selector) || selector.empty || !selector.matches(cluster.metadata.labels)) continue;
-      out.push({ namespace: crs.metadata.namespace, name: crs.metadata.name ?? '' });
-    }
+    for (const crs of setsStore().values())
+      if (setSelectsCluster(crs, cluster))
+        out.push({ namespace: crs.metadata.namespace, name: crs.metadata.name ?? '' });
     return out;
   };
   const setsNaming = (resource: KubeObject): Request[] => {
