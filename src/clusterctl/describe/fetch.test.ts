@@ -131,6 +131,26 @@ describe('describe cluster against an API server with the Cluster API CRDs', () 
       ['virtual', 'Workers'],
     ]);
 
+    // The binding is read only when asked for: --show-resourcesets shows its sets.
+    assert.equal(objects.resourceSetBinding, undefined);
+    await client.create({
+      apiVersion: 'addons.cluster.x-k8s.io/v1beta2',
+      kind: 'ClusterResourceSetBinding',
+      metadata: { name: 'demo', namespace: ns },
+      spec: { clusterName: 'demo', bindings: [{ clusterResourceSetName: 'cni' }] },
+    });
+    const withSets = await describeClusterTree(client, {
+      namespace: ns,
+      name: 'demo',
+      showResourceSets: true,
+    });
+    assert.deepEqual(
+      withSets.children
+        .find((n) => n.displayName === 'ClusterResourceSets')
+        ?.children.map((n) => n.displayName),
+      ['ClusterResourceSet/cni'],
+    );
+
     const out = await describeCluster(client, { namespace: ns, name: 'demo', color: false, now: NOW });
     assert.match(out, /^NAME +REPLICAS +AVAILABLE +READY +UP TO DATE +STATUS +REASON +SINCE +MESSAGE\n/);
     assert.match(
